@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+/**
+ * Generates src/kb/errno-table.ts: every Linux errno name → { number, message }.
+ *
+ *   node scripts/gen-errno.mjs            write the table
+ *   node scripts/gen-errno.mjs --check    exit 1 when the committed table differs
+ *
+ * Sources (all maintained by their projects, read on this machine):
+ *  - names and numbers: the kernel's UAPI headers (linux-libc-dev)
+ *    /usr/include/asm-generic/errno-base.h and errno.h, plus glibc's
+ *    bits/errno.h for the libc-only alias ENOTSUP;
+ *  - messages: the C library's strerror() in the C locale, i.e. the text
+ *    strace prints after the errno name (obtained through perl's `$!`, which
+ *    calls strerror; perl-base is Essential on Debian). Without perl the
+ *    header comment is used instead.
+ *  - the kernel-internal restart codes that strace prints for interrupted
+ *    calls (include/linux/errno.h in the kernel tree, not exported to
+ *    userspace) with strace's own messages (strace src/linux/errnoent.h).
+ * The output is committed, so a machine without headers still builds.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HEADERS = [
+  '/usr/include/asm-generic/errno-base.h',
+  '/usr/include/asm-generic/errno.h',
+  '/usr/include/x86_64-linux-gnu/bits/errno.h',
+  '/usr/include/aarch64-linux-gnu/bits/errno.h',
+  '/usr/include/bits/errno.h',
+];
+
+/** Kernel numbers (include/linux/errno.h) and strace's messages for them. */
+const PSEUDO = [
+  ['ERESTARTSYS', 512, 'To be restarted if SA_RESTART is set',
+    'interrupted by a signal; the kernel restarts the call transparently when the handler was installed with SA_RESTART, otherwise the program sees EINTR'],
+  ['ERESTARTNOINTR', 513, 'To be restarted',
+    'interrupted by a signal; the kernel always restarts the call after the handler returns, the program never sees an error'],
+  ['ERESTARTNOHAND', 514, 'To be restarted if no handler',
+    'interrupted by a signal; restarted when no handler ran (the signal was ignored or stopped the process), otherwise the program sees EINTR'],
+  ['ERESTART_RESTARTBLOCK', 516, 'Interrupted by signal',
+    'a sleep-like call (nanosleep, clock_nanosleep, poll with a timeout) was interrupted by a signal; it resumes through restart_syscall with the remaining time, or returns EINTR when a handler ran'],
+];
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outFile = resolve(root, 'src/kb/errno-table.ts');
+
+const defs = new Map(); // name → { value: number | alias name, comment }
+const sources = [];
+for (const file of HEADERS) {
+  if (!existsSync(file)) continue;
+  const shown = file.replace(/^\/usr\/include\/([a-z0-9_]+-linux-gnu\/)?/, '');
+  if (!sources.includes(shown)) sources.push(shown);
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^#\s*define\s+(E[A-Z0-9_]+)\s+(\d+|E[A-Z0-9_]+)\s*(?:\/\*\s*(.*?)\s*\*\/)?\s*$/.exec(line);
+    if (!m || defs.has(m[1])) continue;
+    defs.set(m[1], { value: /^\d+$/.test(m[2]) ? Number(m[2]) : m[2], comment: m[3] ?? '' });
+  }
+}
+if (!defs.has('EPERM') || !defs.has('EHWPOISON')) {
+  console.error('gen-errno: kernel errno headers not found (install linux-libc-dev); the committed table is left unchanged');
+  process.exit(1);
+}
+
+const numberOf = (name, seen = new Set()) => {
+  const def = defs.get(name);
+  if (def === undefined || seen.has(name)) throw new Error(`unresolved errno ${name}`);
+  seen.add(name);
+  return typeof def.value === 'number' ? def.value : numberOf(def.value, seen);
+};
+
+const numbers = [...new Set([...defs.keys()].map((name) => numberOf(name)))].sort((a, b) => a - b);
+let strerror = new Map();
+let messageSource = 'strerror() of the C library (C locale)';
+try {
+  const script = 'for my $n (@ARGV) { $! = $n; print "$n\\t$!\\n" }';
+  const out = execFileSync('perl', ['-e', script, ...numbers.map(String)], { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, encoding: 'utf8' });
+  strerror = new Map(out.trim().split('\n').map((line) => { const [n, ...rest] = line.split('\t'); return [Number(n), rest.join('\t')]; }));
+} catch {
+  messageSource = 'comments of the kernel headers (perl was not available for strerror)';
+}
+
+const rows = [...defs.entries()].map(([name, def]) => {
+  const number = numberOf(name);
+  const fromLibc = strerror.get(number);
+  const message = fromLibc !== undefined && !fromLibc.startsWith('Unknown error') ? fromLibc : (def.comment || defs.get(def.value)?.comment || '');
+  return { name, number, message, alias: typeof def.value === 'string' ? def.value : undefined };
+});
+rows.sort((a, b) => a.number - b.number || (a.alias === undefined ? -1 : 0) - (b.alias === undefined ? -1 : 0) || a.name.localeCompare(b.name));
+
+const q = (s) => JSON.stringify(s);
+const lines = [
+  '// GENERATED by scripts/gen-errno.mjs: do not edit. Regenerate with `node scripts/gen-errno.mjs`.',
+  `// Names and numbers: ${sources.join(', ')}.`,
+  `// Messages: ${messageSource}; pseudo-errnos: kernel include/linux/errno.h + strace's messages.`,
+  '',
+  'export interface ErrnoTableRow {',
+  '  number: number;',
+  '  /** What strace prints after the name, e.g. ENOENT (No such file or directory). */',
+  '  message: string;',
+  '  /** Set when this name is another spelling of the same number (EWOULDBLOCK → EAGAIN). */',
+  '  alias?: string;',
+  '  /** Kernel-internal restart code that strace shows for interrupted calls; never seen by programs. */',
+  '  pseudo?: true;',
+  '  /** What a pseudo-errno means in a trace. */',
+  '  note?: string;',
+  '}',
+  '',
+  'export const ERRNO_TABLE: Readonly<Record<string, ErrnoTableRow>> = Object.freeze({',
+  ...rows.map((r) => `  ${r.name}: { number: ${r.number}, message: ${q(r.message)}${r.alias ? `, alias: ${q(r.alias)}` : ''} },`),
+  ...PSEUDO.map(([name, number, message, note]) => `  ${name}: { number: ${number}, message: ${q(message)}, pseudo: true, note: ${q(note)} },`),
+  '});',
+  '',
+];
+const text = lines.join('\n');
+if (process.argv.includes('--check')) {
+  const current = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
+  if (current !== text) { console.error('gen-errno: src/kb/errno-table.ts is out of date; run node scripts/gen-errno.mjs'); process.exit(1); }
+  console.log(`gen-errno: up to date (${rows.length + PSEUDO.length} names)`);
+} else {
+  writeFileSync(outFile, text);
+  console.log(`gen-errno: wrote ${rows.length + PSEUDO.length} names to src/kb/errno-table.ts`);
+}

@@ -1,0 +1,98 @@
+/**
+ * What every stracectl command shares: error reporting by the catalog, the
+ * `--strict` flag, and reading records from stdin or files into a pipeline.
+ */
+import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
+import { finalize, takeUntil, type Observable, type OperatorFunction } from 'rxjs';
+import { EXIT, StracectlError, diagnostic } from './errors.js';
+import type { StatsRecord, TraceRecord } from './event.js';
+import { linesFromInputs, runPipeline, type PipelineContext } from './io.js';
+import { decodeRecords } from './operators/decodeRecords.js';
+
+export const strictFlag = Flags.boolean({
+  description: 'fail with exit status 65 on the first invalid input line instead of skipping it',
+  default: false,
+});
+
+/** Base class: prints errors as `stracectl <cmd>: <message>` + `hint:`, maps them to exit statuses. */
+export abstract class BaseCommand extends Command {
+  /** The command's name as users type it, for diagnostics. */
+  protected get commandName(): string {
+    return this.id ?? 'stracectl';
+  }
+
+  protected diagnose(message: string): void {
+    process.stderr.write(diagnostic(this.commandName, message) + '\n');
+  }
+
+  /** Throws a usage error (exit 2) with a hint. */
+  protected usageError(message: string, hint?: string): never {
+    throw new StracectlError('USAGE', message, { hint: hint ?? `see \`stracectl ${this.commandName} --help\`` });
+  }
+
+  async catch(error: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
+    const name = this.commandName;
+    if (error instanceof StracectlError) {
+      process.stderr.write(diagnostic(name, error.message) + '\n');
+      if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+      process.exitCode = error.exit;
+      return;
+    }
+    if (error instanceof Errors.CLIError && (error.oclif?.exit === 2 || /flag|argument|Expected/i.test(error.message))) {
+      const firstLine = error.message.split('\n').find((line) => line.trim() !== '') ?? error.message;
+      process.stderr.write(diagnostic(name, firstLine.trim()) + '\n');
+      process.stderr.write(`hint: see \`stracectl ${name} --help\`\n`);
+      process.exitCode = EXIT.USAGE;
+      return;
+    }
+    if (error.code === 'EEXIT' || error instanceof Errors.ExitError) {
+      process.exitCode = error.oclif?.exit ?? 0;
+      return;
+    }
+    process.stderr.write(diagnostic(name, `internal error: ${error.stack ?? error.message}`) + '\n');
+    process.stderr.write('hint: this is a bug in stracectl; please report it with the command line and input\n');
+    process.exitCode = EXIT.INTERNAL;
+  }
+}
+
+export interface ReadRecordsOptions {
+  files?: readonly string[];
+  strict?: boolean;
+}
+
+/**
+ * Records from the given NDJSON files (or stdin), with bad lines reported on
+ * stderr and counted; stops reading on SIGINT/SIGTERM so later stages flush.
+ */
+export function readRecords(ctx: PipelineContext, options: ReadRecordsOptions = {}): Observable<TraceRecord> {
+  let invalid = 0;
+  const onInvalidLine = (location: string, reason: string): void => {
+    invalid++;
+    ctx.diagnostics.warn(`${location}: ${reason} (line skipped)`);
+  };
+  return (
+    linesFromInputs(
+      options.files ?? [],
+      {
+        flow: ctx.flow,
+        onOversizedLine: (location, length) => onInvalidLine(location, `line too long (${length} characters)`),
+      },
+      (name) => decodeRecords({ source: name, strict: options.strict, onInvalidLine }) as OperatorFunction<string, TraceRecord>,
+    ) as Observable<TraceRecord>
+  ).pipe(
+    takeUntil(ctx.stop$),
+    finalize(() => {
+      if (invalid > 0) ctx.diagnostics.info(`skipped ${invalid} invalid line${invalid === 1 ? '' : 's'}`);
+    }),
+  );
+}
+
+/** A command that streams stdin/files → operators → stdout. */
+export abstract class StreamCommand extends BaseCommand {
+  protected async runStream<T>(build: (ctx: PipelineContext) => Observable<T>, toLine?: (item: T) => string): Promise<void> {
+    process.exitCode = await runPipeline({ command: this.commandName, build, toLine });
+  }
+}
+
+export type StatsOrRecord = TraceRecord | StatsRecord;
+export type FlagOutput<T extends Interfaces.FlagInput> = Interfaces.InferredFlags<T>;

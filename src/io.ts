@@ -1,0 +1,322 @@
+/**
+ * The edges of every pipeline: bytes in → lines (with flow control), records
+ * out → batched writes that honour backpressure and a closed downstream, and
+ * the signals that end a run. Operators never touch streams; commands wire
+ * them together with `runPipeline`.
+ */
+import { createReadStream } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { Observable, Subscription, concat, defer, type OperatorFunction } from 'rxjs';
+import { StracectlError, diagnostic, EXIT } from './errors.js';
+import { serializeRecord, type StatsRecord, type TraceRecord } from './event.js';
+
+/** Lines longer than this are skipped with a warning instead of buffered without bound. */
+export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+
+
+/** Pauses and resumes whatever input is currently flowing (backpressure from the writer). */
+export class FlowControl {
+  private current: Readable | undefined;
+  private paused = false;
+
+  attach(stream: Readable): void {
+    this.current = stream;
+    if (this.paused) stream.pause();
+  }
+
+  detach(stream: Readable): void {
+    if (this.current === stream) this.current = undefined;
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.current?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.current?.resume();
+  }
+}
+
+export interface LineSourceOptions {
+  /** Name used in diagnostics (`stdin`, a file path). */
+  name: string;
+  flow?: FlowControl;
+  maxLineBytes?: number;
+  /** Called for a line dropped for its length; the line still counts for numbering (an empty string is emitted). */
+  onOversizedLine?: (location: string, length: number) => void;
+}
+
+/**
+ * Emits every line of a byte stream without its terminator ("\n" or "\r\n"),
+ * blank lines included so consumers can number lines. A final line without a
+ * newline is emitted too. Unsubscribing stops reading.
+ */
+export function linesFromStream(stream: Readable, options: LineSourceOptions): Observable<string> {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  return new Observable<string>((subscriber) => {
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    let lineNumber = 0;
+    let oversized = false; // inside a line that already exceeded the cap: drop until its newline
+
+    const emitLine = (line: string): void => {
+      lineNumber++;
+      if (oversized) {
+        oversized = false;
+        options.onOversizedLine?.(`${options.name}:${lineNumber}`, line.length);
+        subscriber.next('');
+        return;
+      }
+      subscriber.next(line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+    };
+
+    const onText = (text: string): void => {
+      let start = 0;
+      let newline = text.indexOf('\n');
+      if (newline !== -1 && pending.length > 0) {
+        const line = pending + text.slice(0, newline);
+        pending = '';
+        if (line.length > maxLineBytes) oversized = true;
+        emitLine(line);
+        start = newline + 1;
+        newline = text.indexOf('\n', start);
+      }
+      while (newline !== -1) {
+        if (subscriber.closed) return;
+        const line = text.slice(start, newline);
+        if (line.length > maxLineBytes) oversized = true;
+        emitLine(line);
+        start = newline + 1;
+        newline = text.indexOf('\n', start);
+      }
+      const rest = start === 0 ? text : text.slice(start);
+      if (oversized || pending.length + rest.length > maxLineBytes) {
+        // Keep counting the line's bytes but stop buffering them.
+        oversized = true;
+        pending = '';
+      } else {
+        pending = pending.length === 0 ? rest : pending + rest;
+      }
+    };
+
+    const onData = (chunk: Buffer | string): void => {
+      onText(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    };
+    const onEnd = (): void => {
+      const tail = pending + decoder.end();
+      pending = '';
+      if (tail.length > 0 || oversized) emitLine(tail);
+      subscriber.complete();
+    };
+    const onError = (error: NodeJS.ErrnoException): void => {
+      subscriber.error(
+        error.code === 'ENOENT' || error.code === 'EACCES' || error.code === 'EISDIR'
+          ? new StracectlError('FILE_NOT_FOUND', `cannot read ${options.name}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
+          : error,
+      );
+    };
+
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    options.flow?.attach(stream);
+    return () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      options.flow?.detach(stream);
+      // Stop reading: a file stream is closed; stdin is paused so the process can exit.
+      if (stream === process.stdin) stream.pause();
+      else stream.destroy();
+    };
+  });
+}
+
+/** Lines of each named file in turn (`-` means stdin), or of stdin when no file is given. */
+export function linesFromInputs(
+  files: readonly string[],
+  options: Omit<LineSourceOptions, 'name'>,
+  perFile: (name: string) => OperatorFunction<string, TraceRecord | StatsRecord | string> = () => (source) => source,
+): Observable<TraceRecord | StatsRecord | string> {
+  const names = files.length === 0 ? ['-'] : files;
+  return concat(
+    ...names.map((file) =>
+      defer(() => {
+        const name = file === '-' ? 'stdin' : file;
+        const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 256 * 1024 });
+        return linesFromStream(stream, { ...options, name }).pipe(perFile(name));
+      }),
+    ),
+  );
+}
+
+/** Writes diagnostics to stderr the way every command does, and counts warnings. */
+export class Diagnostics {
+  warnings = 0;
+  constructor(readonly command: string, private readonly stderr: Writable = process.stderr) {}
+
+  warn(message: string): void {
+    this.warnings++;
+    this.stderr.write(diagnostic(this.command, message) + '\n');
+  }
+
+  info(message: string): void {
+    this.stderr.write(diagnostic(this.command, message) + '\n');
+  }
+}
+
+/**
+ * Batches output lines into few large writes. A batch goes out when it
+ * reaches `maxBatchBytes` or at the next turn of the event loop, so a live
+ * pipeline never holds data back. When the destination is congested the
+ * input is paused until it drains; when the reader goes away (EPIPE) the
+ * writer reports it through `onClosed` and swallows the rest.
+ */
+export class BatchedWriter {
+  private parts: string[] = [];
+  private size = 0;
+  private scheduled: NodeJS.Immediate | undefined;
+  private closedByReader = false;
+  private waitingForDrain = false;
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly out: Writable,
+    private readonly options: { flow?: FlowControl; maxBatchBytes?: number; onClosed?: () => void } = {},
+  ) {
+    out.on('error', this.onError);
+  }
+
+  get closed(): boolean {
+    return this.closedByReader;
+  }
+
+  /** Queues one line (a newline is appended). */
+  writeLine(line: string): void {
+    if (this.closedByReader) return;
+    this.parts.push(line, '\n');
+    this.size += line.length + 1;
+    if (this.size >= (this.options.maxBatchBytes ?? 64 * 1024)) this.flush();
+    else if (this.scheduled === undefined) this.scheduled = setImmediate(this.flush);
+  }
+
+  /** Writes whatever is queued now. */
+  flush = (): void => {
+    if (this.scheduled !== undefined) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
+    if (this.parts.length === 0 || this.closedByReader) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    const accepted = this.out.write(text);
+    if (!accepted && !this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.options.flow?.pause();
+      this.out.once('drain', this.onDrain);
+    }
+  };
+
+  /** Flushes and resolves once the destination has taken everything (or went away). */
+  async end(): Promise<void> {
+    this.flush();
+    if (this.waitingForDrain && !this.closedByReader) {
+      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    }
+    this.out.off('error', this.onError);
+    // Keep a late EPIPE from becoming an uncaught exception after we are done.
+    this.out.on('error', () => undefined);
+  }
+
+  private onDrain = (): void => {
+    this.waitingForDrain = false;
+    this.options.flow?.resume();
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
+  };
+
+  private onError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+      this.closedByReader = true;
+      this.parts = [];
+      this.waitingForDrain = false;
+      for (const resolve of this.drainWaiters.splice(0)) resolve();
+      this.options.onClosed?.();
+      return;
+    }
+    throw error;
+  };
+}
+
+export interface PipelineOptions<T> {
+  command: string;
+  /** The whole chain: a source of records or strings, already piped through the operators. */
+  build: (ctx: PipelineContext) => Observable<T>;
+  /** How one output item becomes one line; defaults to `serializeRecord` for objects, identity for strings. */
+  toLine?: (item: T) => string;
+  output?: Writable;
+}
+
+export interface PipelineContext {
+  flow: FlowControl;
+  diagnostics: Diagnostics;
+  /** Completes when SIGINT/SIGTERM arrives: sources use it to stop reading and let stages flush. */
+  stop$: Observable<NodeJS.Signals>;
+}
+
+/**
+ * Runs one pipeline to completion with the shared rules of every filter:
+ * batched stdout, EPIPE → quiet exit 0, SIGINT/SIGTERM → stop reading, flush,
+ * exit 130/143. Resolves with the exit status; never calls process.exit.
+ */
+export async function runPipeline<T>(options: PipelineOptions<T>): Promise<number> {
+  const flow = new FlowControl();
+  const diagnostics = new Diagnostics(options.command);
+  let signalled: NodeJS.Signals | undefined;
+  const stopListeners = new Set<(signal: NodeJS.Signals) => void>();
+  const stop$ = new Observable<NodeJS.Signals>((subscriber) => {
+    const listener = (signal: NodeJS.Signals): void => {
+      subscriber.next(signal);
+      subscriber.complete();
+    };
+    stopListeners.add(listener);
+    return () => stopListeners.delete(listener);
+  });
+  let subscription: Subscription | undefined;
+  const writer = new BatchedWriter(options.output ?? process.stdout, {
+    flow,
+    onClosed: () => subscription?.unsubscribe(),
+  });
+  const toLine = options.toLine ?? ((item: T) => (typeof item === 'string' ? item : serializeRecord(item as TraceRecord)));
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled !== undefined) return;
+    signalled = signal;
+    for (const listener of [...stopListeners]) listener(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      subscription = options.build({ flow, diagnostics, stop$ }).subscribe({
+        next: (item) => writer.writeLine(toLine(item)),
+        error: reject,
+        complete: resolve,
+      });
+      // An unsubscribe after EPIPE ends the run as a success.
+      subscription.add(() => resolve());
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    subscription?.unsubscribe();
+    await writer.end();
+  }
+  if (signalled === 'SIGINT') return EXIT.SIGINT;
+  if (signalled === 'SIGTERM') return EXIT.SIGTERM;
+  return EXIT.OK;
+}
