@@ -26,6 +26,12 @@ export interface KbEntry {
 
 const BY_NAME = new Map<string, SeedEntry>(SEED_ENTRIES.map((entry) => [entry.name, entry]));
 
+/** strerror() text in the seed's lower-case style: `Bad file descriptor` → `bad file descriptor`. */
+function libcMeaning(errno: string): string {
+  const message = errnoInfo(errno)?.message ?? '';
+  return /^[A-Z][a-z]/.test(message) ? message[0]?.toLowerCase() + message.slice(1) : message;
+}
+
 function toKbEntry(seed: SeedEntry): KbEntry {
   return {
     name: seed.name,
@@ -37,7 +43,7 @@ function toKbEntry(seed: SeedEntry): KbEntry {
     // Where the seed only names the errno, its libc meaning stands in so no error is shown bare.
     errors: seed.errors.map((error) => ({
       errno: error.errno,
-      description: error.description !== '' ? error.description : (errnoInfo(error.errno)?.message ?? ''),
+      description: error.description !== '' ? error.description : libcMeaning(error.errno),
     })),
     notes: seed.notes,
     aliases: aliasesOf(seed.name),

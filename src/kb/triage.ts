@@ -11,24 +11,27 @@ import { canonicalName } from './aliases.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
-export type HintId =
-  | 'error-rate'
-  | 'slow'
-  | 'enoent-probing'
-  | 'happy-eyeballs'
-  | 'nscd-probe'
-  | 'ioctl-enotty'
-  | 'eagain-nonblocking'
-  | 'connect-inprogress'
-  | 'madvise-errors'
-  | 'statfs-special-fs'
-  | 'prctl-eperm'
-  | 'close-eio'
-  | 'futex-contention'
-  | 'futex-benign-errors'
-  | 'interrupted-by-signal'
-  | 'wait-echild'
-  | 'short-writes';
+/** Every hint triage can give (ids are stable: views and tests key on them). */
+export const HINT_IDS = [
+  'error-rate',
+  'slow',
+  'enoent-probing',
+  'happy-eyeballs',
+  'nscd-probe',
+  'ioctl-enotty',
+  'eagain-nonblocking',
+  'connect-inprogress',
+  'madvise-errors',
+  'statfs-special-fs',
+  'prctl-eperm',
+  'close-eio',
+  'futex-contention',
+  'futex-benign-errors',
+  'interrupted-by-signal',
+  'wait-echild',
+  'short-writes',
+] as const;
+export type HintId = (typeof HINT_IDS)[number];
 
 export interface Hint {
   id: HintId;
@@ -140,9 +143,10 @@ export function triage(input: TriageInput): Hint[] {
     if (inProgress > 0) {
       benign('connect-inprogress', inProgress, `${plural(inProgress, 'EINPROGRESS')}: a non-blocking connect started and completes later (the result comes from poll/epoll and getsockopt SO_ERROR); not an error.`);
     }
-    const nscd = samples.filter((args) => args.includes('nscd/socket')).length;
+    const unixPaths = samples.filter((args) => args.includes('sun_path='));
+    const nscd = unixPaths.filter((args) => args.includes('nscd/socket')).length;
     if (enoent > 0 && nscd > 0) {
-      benign('nscd-probe', nscd === samples.length ? enoent : 0, `${plural(enoent, 'ENOENT')} on a Unix socket: glibc asking the name-service cache daemon (nscd) at /var/run/nscd/socket, which is not running; it falls back to reading the files itself. Harmless.`);
+      benign('nscd-probe', nscd === unixPaths.length ? enoent : 0, `${plural(enoent, 'ENOENT')} on a Unix socket: glibc asking the name-service cache daemon (nscd) at /var/run/nscd/socket, which is not running; it falls back to reading the files itself. Harmless.`);
     }
   }
 
@@ -226,7 +230,9 @@ export function triage(input: TriageInput): Hint[] {
       : { id: 'slow', severity: 'warning', message: `average ${formatDuration(input.avg_ns)} ≥ ${formatDuration(YELLOW_AVG_NS)}: kernel time that may mean I/O stalls or contention; ${shape}.` });
   }
 
-  return hints.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  // Most severe first; within a severity the threshold hints lead, their explanations follow.
+  const rank = (h: Hint): number => SEVERITY_ORDER[h.severity] * 2 + (h.id === 'error-rate' || h.id === 'slow' ? 0 : 1);
+  return hints.sort((a, b) => rank(a) - rank(b));
 }
 
 /**

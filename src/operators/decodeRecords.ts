@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { defer, filter, map, type OperatorFunction } from 'rxjs';
 import { StracectlError } from '../errors.js';
 import { sourceText, validateRecord, type TraceRecord } from '../event.js';
 
@@ -24,34 +24,30 @@ export interface DecodeRecordsOptions {
 export function decodeRecords(options: DecodeRecordsOptions = {}): OperatorFunction<string, TraceRecord> {
   const source = options.source ?? 'stdin';
   return (lines) =>
-    new Observable<TraceRecord>((subscriber) => {
+    defer(() => {
       let lineNumber = 0;
-      return lines.subscribe({
-        next(line) {
+      return lines.pipe(
+        map((line): TraceRecord | undefined => {
           lineNumber++;
-          if (line.length === 0 || line.trim().length === 0) return;
+          if (line.length === 0 || line.trim().length === 0) return undefined;
           let value: unknown;
           let reason: string | null;
           try {
             value = JSON.parse(line);
             reason = validateRecord(value);
           } catch (error) {
-            reason = `invalid JSON (${(error as Error).message.replace(/ in JSON at position \d+.*$/, '')})`;
+            reason = `invalid JSON (${(error as Error).message.replace(/, ".*$|\s+in JSON at position.*$/s, '')})`;
           }
-          if (reason !== null) {
-            const location = `${source}:${lineNumber}`;
-            if (options.strict) {
-              subscriber.error(new StracectlError('INVALID_INPUT', `${location}: ${reason}`));
-              return;
-            }
-            options.onInvalidLine?.(location, reason);
-            return;
+          if (reason === null) {
+            sourceText.set(value as object, line);
+            return value as TraceRecord;
           }
-          sourceText.set(value as object, line);
-          subscriber.next(value as TraceRecord);
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
+          const location = `${source}:${lineNumber}`;
+          if (options.strict) throw new StracectlError('INVALID_INPUT', `${location}: ${reason}`);
+          options.onInvalidLine?.(location, reason);
+          return undefined;
+        }),
+        filter((record): record is TraceRecord => record !== undefined),
+      );
     });
 }
