@@ -65,26 +65,28 @@ export interface ReadRecordsOptions {
  * stderr and counted; stops reading on SIGINT/SIGTERM so later stages flush.
  */
 export function readRecords(ctx: PipelineContext, options: ReadRecordsOptions = {}): Observable<TraceRecord> {
-  let invalid = 0;
-  const onInvalidLine = (location: string, reason: string): void => {
-    invalid++;
-    ctx.diagnostics.warn(`${location}: ${reason} (line skipped)`);
-  };
+  const report = invalidLineReporter(ctx);
   return (
     linesFromInputs(
       options.files ?? [],
-      {
-        flow: ctx.flow,
-        onOversizedLine: (location, length) => onInvalidLine(location, `line too long (${length} characters)`),
-      },
-      (name) => decodeRecords({ source: name, strict: options.strict, onInvalidLine }) as OperatorFunction<string, TraceRecord>,
+      { flow: ctx.flow, onOversizedLine: (location, length) => report.onInvalidLine(location, `line too long (${length} characters)`) },
+      (name) => decodeRecords({ source: name, strict: options.strict, onInvalidLine: report.onInvalidLine }) as OperatorFunction<string, TraceRecord>,
     ) as Observable<TraceRecord>
-  ).pipe(
-    takeUntil(ctx.stop$),
-    finalize(() => {
+  ).pipe(takeUntil(ctx.stop$), finalize(report.summarize));
+}
+
+/** Warns about each skipped line (`stdin:12: reason`) and sums them up at the end. */
+function invalidLineReporter(ctx: PipelineContext): { onInvalidLine: (location: string, reason: string) => void; summarize: () => void } {
+  let invalid = 0;
+  return {
+    onInvalidLine(location, reason) {
+      invalid++;
+      ctx.diagnostics.warn(`${location}: ${reason} (line skipped)`);
+    },
+    summarize() {
       if (invalid > 0) ctx.diagnostics.info(`skipped ${invalid} invalid line${invalid === 1 ? '' : 's'}`);
-    }),
-  );
+    },
+  };
 }
 
 /** A command that streams stdin/files → operators → stdout. */

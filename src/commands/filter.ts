@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { StreamCommand, readRecords, strictFlag } from '../command.js';
+import { filterEvents } from '../operators/filterEvents.js';
 import { CATEGORIES, type Category } from '../event.js';
 import { parseDuration } from '../duration.js';
-import { filterEvents } from '../operators/filterEvents.js';
 
 export default class Filter extends StreamCommand {
   static summary = 'Keep the SyscallEvents that match every given condition.';

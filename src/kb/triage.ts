@@ -141,23 +141,23 @@ export function triage(input: TriageInput): Hint[] {
     }
     const inProgress = countOf('EINPROGRESS');
     if (inProgress > 0) {
-      benign('connect-inprogress', inProgress, `${plural(inProgress, 'EINPROGRESS')}: a non-blocking connect started and completes later (the result comes from poll/epoll and getsockopt SO_ERROR); not an error.`);
+      benign('connect-inprogress', inProgress, `EINPROGRESS ×${inProgress}: a non-blocking connect started and completes later (the result comes from poll/epoll and getsockopt SO_ERROR); not an error.`);
     }
     const unixPaths = samples.filter((args) => args.includes('sun_path='));
     const nscd = unixPaths.filter((args) => args.includes('nscd/socket')).length;
     if (enoent > 0 && nscd > 0) {
-      benign('nscd-probe', nscd === unixPaths.length ? enoent : 0, `${plural(enoent, 'ENOENT')} on a Unix socket: glibc asking the name-service cache daemon (nscd) at /var/run/nscd/socket, which is not running; it falls back to reading the files itself. Harmless.`);
+      benign('nscd-probe', nscd === unixPaths.length ? enoent : 0, `ENOENT ×${enoent} on a Unix socket: glibc asking the name-service cache daemon (nscd) at /var/run/nscd/socket, which is not running; it falls back to reading the files itself. Harmless.`);
     }
   }
 
   const enotty = countOf('ENOTTY');
   if (name === 'ioctl' && enotty > 0) {
-    benign('ioctl-enotty', enotty, `${plural(enotty, 'ENOTTY')}: the program asked a non-terminal fd for terminal settings (isatty(), TCGETS, TIOCGWINSZ), as happens with piped output, under sudo or in a container; not a real failure.`);
+    benign('ioctl-enotty', enotty, `ENOTTY ×${enotty}: the program asked a non-terminal fd for terminal settings (isatty(), TCGETS, TIOCGWINSZ), as happens with piped output, under sudo or in a container; not a real failure.`);
   }
 
   const eagain = countOf('EAGAIN', 'EWOULDBLOCK');
   if (eagain > 0 && NONBLOCKING_IO.has(name)) {
-    benign('eagain-nonblocking', eagain, `${plural(eagain, 'EAGAIN')}: non-blocking I/O found no data (or no buffer space) yet; the event loop retries when the fd is ready. Expected, not a real error.`);
+    benign('eagain-nonblocking', eagain, `EAGAIN ×${eagain}: non-blocking I/O found no data (or no buffer space) yet; the event loop retries when the fd is ready. Expected, not a real error.`);
   }
 
   if (name === 'madvise' && input.errors > 0) {
@@ -174,13 +174,13 @@ export function triage(input: TriageInput): Hint[] {
 
   const eperm = countOf('EPERM');
   if (name === 'prctl' && eperm > 0) {
-    benign('prctl-eperm', eperm, `${plural(eperm, 'EPERM')}: common in containers with restricted capabilities or an active seccomp profile; the program usually carries on without the feature. Informational.`);
+    benign('prctl-eperm', eperm, `EPERM ×${eperm}: common in containers with restricted capabilities or an active seccomp profile; the program usually carries on without the feature. Informational.`);
   }
 
   const signalled = countOf(...SIGNAL_ERRNOS);
   if (signalled > 0) {
     const codes = SIGNAL_ERRNOS.filter((errno) => breakdown[errno]).join(', ');
-    benign('interrupted-by-signal', signalled, `${plural(signalled, 'call')} interrupted by a signal (${codes}): strace counts these as errors, but ERESTART* calls are restarted by the kernel (or turn into EINTR, which the program retries); expected when signals are in use.`);
+    benign('interrupted-by-signal', signalled, `${plural(signalled, 'call')} interrupted by a signal (${codes}): strace counts these as errors, but ERESTART* calls are restarted by the kernel or turn into EINTR for the program to handle (usually by retrying); expected when signals are in use.`);
   }
 
   if (name === 'futex') {
@@ -195,12 +195,12 @@ export function triage(input: TriageInput): Hint[] {
 
   const echild = countOf('ECHILD');
   if (name === 'wait4' && echild > 0) {
-    benign('wait-echild', echild, `${plural(echild, 'ECHILD')}: no (more) children to wait for — the usual end of a loop that reaps every child; not a failure.`);
+    benign('wait-echild', echild, `ECHILD ×${echild}: no (more) children to wait for — the usual end of a loop that reaps every child; not a failure.`);
   }
 
   const eio = countOf('EIO');
   if (name === 'close' && eio > 0) {
-    hints.push({ id: 'close-eio', severity: 'critical', message: `${plural(eio, 'EIO')} on close(): deferred write-back failed, so buffered data was NOT written — data may be lost. Check the disk, NFS or FUSE mount and the kernel log.` });
+    hints.push({ id: 'close-eio', severity: 'critical', message: `EIO ×${eio} on close(): deferred write-back failed, so buffered data was NOT written — data may be lost. Check the disk, NFS or FUSE mount and the kernel log.` });
   }
 
   if ((input.short_writes ?? 0) > 0) {
@@ -215,7 +215,7 @@ export function triage(input: TriageInput): Hint[] {
       id: 'error-rate',
       severity: allExplained ? 'info' : 'critical',
       message: allExplained
-        ? `${pct(input.error_pct)} of calls failed (${top}), all matching known-benign patterns (see below).`
+        ? `${pct(input.error_pct)} of calls failed (${top}), all matching known-benign patterns (explained in the other hints).`
         : `${pct(input.error_pct)} of calls failed (${top}): functionality is failing; inspect the error breakdown and recent errors.`,
     });
   }
@@ -226,8 +226,8 @@ export function triage(input: TriageInput): Hint[] {
       : p95 < YELLOW_AVG_NS ? `P95 is ${formatDuration(p95)}: a few very slow outliers pull the average up`
       : `P95 is ${formatDuration(p95)}: slowness is sustained, not a few outliers`;
     hints.push(WAITING_CALLS.has(name)
-      ? { id: 'slow', severity: 'info', message: `average ${formatDuration(input.avg_ns)} ≥ ${formatDuration(YELLOW_AVG_NS)}, but ${name} waits by design (for events, a lock, a child or a timer): this is idle time, not a stall; ${shape}.` }
-      : { id: 'slow', severity: 'warning', message: `average ${formatDuration(input.avg_ns)} ≥ ${formatDuration(YELLOW_AVG_NS)}: kernel time that may mean I/O stalls or contention; ${shape}.` });
+      ? { id: 'slow', severity: 'info', message: `average ${formatDuration(input.avg_ns)} ≥ 5 ms, but ${name} waits by design (for events, a lock, a child or a timer): this is idle time, not a stall.` }
+      : { id: 'slow', severity: 'warning', message: `average ${formatDuration(input.avg_ns)} ≥ 5 ms: kernel time that may mean I/O stalls or contention; ${shape}.` });
   }
 
   // Most severe first; within a severity the threshold hints lead, their explanations follow.

@@ -30,5 +30,8 @@ export function jsonForScript(value: unknown): string {
 
 /** Cuts long untrusted text (args can be megabytes) to `max` characters, marking the cut. */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+  if (text.length <= max) return text;
+  // Never split a surrogate pair: half of one would show as U+FFFD.
+  const end = /[\ud800-\udbff]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return `${text.slice(0, end)}… (${text.length - end} more characters)`;
 }

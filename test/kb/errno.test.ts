@@ -4,11 +4,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { errnoInfo, errnoName, listErrnos } from '../../src/kb/errno.js';
+import { fixturesDir, repoRoot } from '../helpers.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const traces = path.resolve(repoRoot, '../shared/fixtures/strace');
+const traces = path.join(fixturesDir, 'strace');
 
 describe('errno table', () => {
   it('agrees with node on every errno node knows (os.constants.errno)', () => {

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { errnoInfo } from '../../src/kb/errno.js';
 import { editDistance, isKnown, listEntries, lookup, suggest } from '../../src/kb/index.js';
+import { sharedDir } from '../helpers.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const seedText = readFileSync(path.resolve(repoRoot, '../shared/seed/syscall-reference.txt'), 'utf8');
+const seedText = readFileSync(path.join(sharedDir, 'seed/syscall-reference.txt'), 'utf8');
 const seedLines = seedText.split('\n');
 
 // The seed is parsed here on its own (not through src/kb) so a transcription slip shows up as a difference.

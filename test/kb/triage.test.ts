@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { FUTEX_CONTENTION_CALLS, HINT_IDS, isShortWrite, rowSeverity, splitArgs, triage, type Hint, type HintId, type TriageInput } from '../../src/kb/triage.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures');
+import { fixturesDir as fixtures } from '../helpers.js';
 
 interface TruthRow { calls: number; errors: number; error_breakdown?: Record<string, number>; seconds: number }
 

@@ -28,7 +28,7 @@ describe('normalize', () => {
     const aliases = seedAliases();
     assert.ok(aliases.size >= 37, `parsed ${aliases.size} aliases`);
     const input = [...aliases.keys()].map((name) => ({ ...base, name }));
-    const output = (await lastValueFrom(from(input).pipe(normalize(), toArray()))) as SyscallEvent[];
+    const output = (await lastValueFrom(from(input as TraceRecord[]).pipe(normalize(), toArray()))) as unknown as SyscallEvent[];
     output.forEach((event, i) => {
       assert.equal(event.name, aliases.get(input[i]!.name));
       assert.equal(event.raw_name, input[i]!.name);
@@ -39,17 +39,17 @@ describe('normalize', () => {
 
   it('sets the category and leaves canonical events without raw_name; does not mutate input', async () => {
     const event = { ...base, name: 'connect' };
-    const [out] = (await lastValueFrom(from([event]).pipe(normalize(), toArray()))) as SyscallEvent[];
+    const [out] = (await lastValueFrom(from([event] as TraceRecord[]).pipe(normalize(), toArray()))) as unknown as SyscallEvent[];
     assert.equal(out!.category, 'NET');
     assert.equal('raw_name' in out!, false);
     assert.equal('category' in event, false);
-    const [unknown] = (await lastValueFrom(from([{ ...base, name: 'socketpair' }]).pipe(normalize(), toArray()))) as SyscallEvent[];
+    const [unknown] = (await lastValueFrom(from([{ ...base, name: "socketpair" }] as TraceRecord[]).pipe(normalize(), toArray()))) as unknown as SyscallEvent[];
     assert.equal(unknown!.category, 'OTHER');
   });
 
   it('returns already-normalised events as the same object', async () => {
     const event = { ...base, name: 'read', category: 'I/O' as const };
-    const [out] = await lastValueFrom(from([event]).pipe(normalize(), toArray()));
+    const [out] = await lastValueFrom(from([event] as TraceRecord[]).pipe(normalize(), toArray()));
     assert.equal(out, event);
   });
 
@@ -73,7 +73,7 @@ describe('normalize', () => {
 
   it('normalised fixture events keep every field but name/raw_name/category', async () => {
     const lines = readFileSync(join(fixturesDir, 'ndjson/events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SyscallEvent);
-    const out = (await lastValueFrom(from(lines).pipe(normalize(), toArray()))) as SyscallEvent[];
+    const out = (await lastValueFrom(from(lines as TraceRecord[]).pipe(normalize(), toArray()))) as unknown as SyscallEvent[];
     out.forEach((event, i) => {
       const { name: _n, raw_name: _r, category: _c, ...rest } = event;
       const { name: _n2, ...original } = lines[i]!;
