@@ -309,6 +309,8 @@ class StraceSession implements CaptureSession {
   }
 
   private onStraceLine(line: string): void {
+    // After we stopped reading, strace's complaints about the closed FIFO are expected noise.
+    if (this.abandoned) return;
     const message = classifyStraceMessage(line);
     switch (message.kind) {
       case 'info':

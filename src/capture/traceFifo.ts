@@ -6,15 +6,31 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+
+/** One read takes up to this much of what strace wrote. */
+const READ_BUFFER_BYTES = 256 * 1024;
+/** A read smaller than this means we have caught up with strace: wait a little before the next one. */
+const CAUGHT_UP_BYTES = 32 * 1024;
+/** That little wait: events still reach stdout well within ~100 ms. */
+const NAP_MS = 5;
 
 export class TraceFifo {
   /** Where strace writes (`-o PATH`). */
   readonly path: string;
-  /** Our read end: a non-blocking pipe handle, read through libuv like a socket. */
-  readonly reader: Socket;
+  /**
+   * The trace bytes, read in batches: strace writes each line in two or more
+   * small write(2)s, and a reader woken for every one of them costs strace
+   * (wake-ups) and us (per-chunk overhead) more than the parsing itself —
+   * measured 6× fewer CPU ms and a clearly faster tracee with batching. So
+   * after a read that found little, the read end leaves epoll for NAP_MS and
+   * lets strace fill the pipe. Backpressure from the consumer pauses it too.
+   */
+  readonly reader: Readable;
+  private readonly socket: Socket;
   private readonly dir: string;
   private keepOpenFd: number | undefined;
 
@@ -29,7 +45,50 @@ export class TraceFifo {
       // strace has exited, and then EOF means "everything strace wrote has been read".
       const readFd = openSync(this.path, constants.O_RDONLY | constants.O_NONBLOCK);
       this.keepOpenFd = openSync(this.path, constants.O_WRONLY | constants.O_NONBLOCK);
-      this.reader = new Socket({ fd: readFd, readable: true, writable: false });
+      let napping = false;
+      let backpressured = false;
+      const update = (): void => {
+        if (this.socket.destroyed) return;
+        if (napping || backpressured) this.socket.pause();
+        else this.socket.resume();
+      };
+      const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      this.reader = new Readable({
+        highWaterMark: 1024 * 1024,
+        read: () => {
+          backpressured = false;
+          update();
+        },
+        destroy: (error, callback) => {
+          this.socket.destroy();
+          callback(error);
+        },
+      });
+      // `onread` (Node ≥ 15.8) reads into our buffer and makes pause() stop reading at once; @types/node lacks it here.
+      const socketOptions: SocketConstructorOpts & { onread: OnReadOpts } = {
+        fd: readFd,
+        readable: true,
+        writable: false,
+        onread: {
+          buffer,
+          callback: (bytes: number) => {
+            // The buffer is reused by the next read: hand on a copy.
+            if (!this.reader.push(Buffer.from(buffer.subarray(0, bytes)))) backpressured = true;
+            if (bytes < CAUGHT_UP_BYTES && !napping) {
+              napping = true;
+              setTimeout(() => {
+                napping = false;
+                update();
+              }, NAP_MS);
+            }
+            update();
+            return true;
+          },
+        },
+      };
+      this.socket = new Socket(socketOptions);
+      this.socket.once('end', () => this.reader.push(null));
+      this.socket.once('error', (error) => this.reader.destroy(error));
     } catch (error) {
       this.remove();
       throw error;
@@ -52,6 +111,7 @@ export class TraceFifo {
   dispose(): void {
     this.releaseWriter();
     this.reader?.destroy();
+    this.socket?.destroy();
     this.remove();
   }
 }

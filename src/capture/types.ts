@@ -5,6 +5,7 @@
  */
 import type { Observable } from 'rxjs';
 import type { Category, TraceRecord } from '../event.js';
+import type { FlowControl } from '../io.js';
 
 export type BackendName = 'strace' | 'ebpf';
 export type BackendChoice = BackendName | 'auto';
@@ -30,6 +31,10 @@ export interface CaptureOptions {
   /** eBPF only: aggregate in the kernel and emit stats snapshots each interval. */
   summary?: boolean;
   intervalMs?: number;
+  /** Backpressure: the output writer pauses this while stdout is congested; the backend stops reading the tracer meanwhile. */
+  flow?: FlowControl;
+  /** Where the backend's diagnostics go (default: `stracectl capture: …` lines on stderr). */
+  log?: (message: string) => void;
 }
 
 export interface CaptureSession {

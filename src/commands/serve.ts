@@ -7,6 +7,7 @@ import { Diagnostics, FlowControl } from '../io.js';
 import { ReportSession } from '../report/timeline.js';
 import { checkReportTarget, writeReport } from '../report/write.js';
 import { buildServer } from '../server/app.js';
+import { IngestPacer } from '../server/pacer.js';
 import { TraceSession } from '../session.js';
 
 export default class Serve extends BaseCommand {
@@ -36,7 +37,7 @@ export default class Serve extends BaseCommand {
     if (flags.report !== undefined) await checkReportTarget(flags.report);
 
     const session = flags.report === undefined ? new TraceSession() : new ReportSession();
-    const { app, hub } = await buildServer({ session, token: flags.token, host: flags.host, hubOptions: { source: 'stdin', statsMaxAgeMs: 100 } });
+    const { app, hub } = await buildServer({ session, token: flags.token, host: flags.host, hubOptions: { source: 'stdin', statsMaxAgeMs: 0 } });
     try {
       await app.listen({ host: flags.host, port: flags.port });
     } catch (error) {
@@ -74,9 +75,14 @@ export default class Serve extends BaseCommand {
     const stop$ = new Subject<NodeJS.Signals>();
     let input: Subscription | undefined;
     let stopping = false;
+    const flow = new FlowControl();
+    const pacer = new IngestPacer(flow);
     const inputDone = new Promise<void>((resolve) => {
-      input = readRecords({ flow: new FlowControl(), diagnostics, stop$ }).subscribe({
-        next: (record) => hub.ingest(record),
+      input = readRecords({ flow, diagnostics, stop$ }).subscribe({
+        next: (record) => {
+          hub.ingest(record);
+          pacer.tick();
+        },
         error: (error: Error) => {
           this.diagnose(`input failed: ${error.message}`);
           hub.end();

@@ -5,7 +5,7 @@
  * flushing on EOF / SIGINT / SIGTERM, and a stderr-only logger.
  */
 import { format } from 'node:util';
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags, type Interfaces } from '@oclif/core';
 import { identity, type OperatorFunction } from 'rxjs';
 import { BaseCommand, readRecords, strictFlag } from '../command.js';
 import { parseDuration } from '../duration.js';
@@ -28,6 +28,9 @@ export const sinkFlags = {
   retries: Flags.integer({ description: 'retries of a failed delivery, with exponential backoff', default: 3, min: 0 }),
   strict: strictFlag,
 };
+
+/** oclif's FlagOutput / ArgOutput, which its Interfaces namespace does not export. */
+type OutputRecord = Record<string, unknown>;
 
 /** The parsed values of `sinkFlags`. */
 export interface SinkFlagValues {
@@ -85,6 +88,30 @@ export abstract class SinkCommand<T = SyscallEvent> extends BaseCommand {
     await super.init();
     this.logger = createLogger(this.commandName);
     assertPluginCompatible(this.ctor as unknown as PluginCommandInfo);
+  }
+
+  /**
+   * oclif copies the parser input with an object spread, which drops the
+   * statics a subclass inherits from here (`args`, `strict`): pass them on.
+   */
+  protected async parse<F extends OutputRecord, B extends OutputRecord, A extends OutputRecord>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const input = options ?? (this.ctor as unknown as Interfaces.Input<F, B, A>);
+    return super.parse(
+      {
+        ...input,
+        flags: input.flags,
+        baseFlags: input.baseFlags,
+        args: input.args,
+        strict: input.strict,
+        constraints: input.constraints,
+        enableJsonFlag: input.enableJsonFlag,
+        '--': input['--'],
+      },
+      argv,
+    );
   }
 
   /** oclif's `this.log` writes to stdout, which belongs to the data (`--tee`): send it to stderr instead. */

@@ -44,8 +44,9 @@ td.args{overflow-wrap:anywhere;word-break:break-all;max-width:720px}
 .chart .value,.chart .tick{fill:var(--muted)}
 .chart .axis{stroke:#9aa4af}.chart .grid{stroke:#eef0f3}
 .chart .calls{fill:#7aa7e6}.chart .errors{fill:var(--red)}.chart .bin{fill:#6a9ee0}
-.marker line{stroke-width:1.5;stroke-dasharray:3 2}.marker text{font-size:10px;font-weight:600}
-.m0 line{stroke:#2e7d32}.m0 text{fill:#2e7d32}.m1 line{stroke:#e08a00}.m1 text{fill:#b26b00}.m2 line{stroke:var(--red)}.m2 text{fill:var(--red)}
+.marker line{stroke-width:1.5;stroke-dasharray:3 2}
+.m0 line{stroke:#2e7d32}.m1 line{stroke:#e08a00}.m2 line{stroke:var(--red)}
+.p50{color:#2e7d32;font-weight:600}.p95{color:#b26b00;font-weight:600}.p99{color:var(--red);font-weight:600}
 .cat-io{fill:#2f6fd0}.cat-fs{fill:#12908e}.cat-net{fill:#7b4fc9}.cat-mem{fill:#e08a00}.cat-proc{fill:#2e7d32}.cat-sig{fill:#c2407a}.cat-other{fill:#8792a0}
 .bar .bar-bg{fill:#eef0f3}.bar .bar-fill{fill:var(--red)}
 .legend{font-size:12px;color:var(--muted)}.legend .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px}

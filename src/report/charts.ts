@@ -53,7 +53,7 @@ export function categoryChart(rows: ReadonlyArray<{ category: Category; count: n
 
 /** `+1.25s` style offset from the start of the trace. */
 function offset(ms: number): string {
-  return `+${formatDuration(ms * 1e6)}`;
+  return ms === 0 ? '0' : `+${formatDuration(ms * 1e6)}`;
 }
 
 /** Calls (and, in red, errors) per time bucket as a bar chart. */
@@ -122,10 +122,12 @@ export function latencyHistogram(input: HistogramInput, label: string): string {
   }
   if (bins.size === 0) return `<p class="empty">${zero > 0 ? 'No latency recorded (the source had no timing, e.g. strace without -T).' : 'No calls.'}</p>`;
   const keys = [...bins.keys()];
-  const first = Math.min(...keys);
-  const last = Math.max(...keys);
-  const slots = last - first + 1 + (zero > 0 ? 1 : 0);
-  const [left, right, top, bottom] = [44, 352, 18, 112];
+  // Whole decades, so the axis starts and ends on a labelled tick.
+  const first = Math.floor(Math.min(...keys) / BINS_PER_DECADE) * BINS_PER_DECADE;
+  const end = (Math.floor(Math.max(...keys) / BINS_PER_DECADE) + 1) * BINS_PER_DECADE;
+  const shift = zero > 0 ? 1 : 0;
+  const slots = end - first + shift;
+  const [left, right, top, bottom] = [44, 340, 8, 104];
   const slotWidth = (right - left) / slots;
   const most = Math.max(zero, ...bins.values());
   const bar = (slot: number, count: number, tip: string): string => {
@@ -133,31 +135,27 @@ export function latencyHistogram(input: HistogramInput, label: string): string {
     return `<g><title>${escapeHtml(tip)}</title><rect x="${num(left + slot * slotWidth + 0.5)}" y="${num(bottom - height)}" width="${num(Math.max(0.5, slotWidth - 1))}" height="${num(height)}" class="bin"/></g>`;
   };
   const parts: string[] = [];
-  const shift = zero > 0 ? 1 : 0;
   if (zero > 0) parts.push(bar(0, zero, `0ns (untimed): ${formatCount(zero)} calls`));
   for (const [bin, count] of bins) {
     parts.push(bar(bin - first + shift, count, `${formatDuration(binStart(bin))}–${formatDuration(binStart(bin + 1))}: ${formatCount(count)} calls`));
   }
-  // x position of a latency on the log axis
-  const xOf = (ns: number): number => left + (Math.min(last + 1, Math.max(first, Math.log10(Math.max(ns, 1)) * BINS_PER_DECADE)) - first + shift) * slotWidth;
   const ticks: string[] = [];
-  for (let bin = Math.ceil(first / BINS_PER_DECADE) * BINS_PER_DECADE; bin <= last + 1; bin += BINS_PER_DECADE) {
+  for (let bin = first; bin <= end; bin += BINS_PER_DECADE) {
     const x = left + (bin - first + shift) * slotWidth;
     ticks.push(`<line x1="${num(x)}" y1="${bottom}" x2="${num(x)}" y2="${bottom + 4}" class="axis"/><text x="${num(x)}" y="${bottom + 15}" text-anchor="middle" class="tick">${escapeHtml(formatDuration(binStart(bin)))}</text>`);
   }
+  // Percentiles as dashed lines (their values are in the caption, in the same colours).
+  const xOf = (ns: number): number => left + (Math.min(end, Math.max(first, Math.log10(Math.max(ns, 1)) * BINS_PER_DECADE)) - first + shift) * slotWidth;
   const markers = (
     [
       ['P50', input.p50],
       ['P95', input.p95],
       ['P99', input.p99],
     ] as const
-  ).map(([name, value], i) => {
-    const x = xOf(value);
-    return `<g class="marker m${i}"><title>${name} ${escapeHtml(formatDuration(value))}</title><line x1="${num(x)}" y1="${top - 4}" x2="${num(x)}" y2="${bottom}"/><text x="${num(x)}" y="${top - 6 + i * 0}" dx="${i === 0 ? -2 : 2}" text-anchor="${i === 0 ? 'end' : 'start'}" dy="${i * 9}">${name}</text></g>`;
-  });
+  ).map(([name, value], i) => `<g class="marker m${i}"><title>${name} ${escapeHtml(formatDuration(value))}</title><line x1="${num(xOf(value))}" y1="${top}" x2="${num(xOf(value))}" y2="${bottom}"/></g>`);
   return (
-    `<svg class="chart hist" viewBox="0 0 360 132" width="360" height="132" role="img" aria-label="${escapeHtml(`latency histogram of ${label}`)}">` +
-    `<text x="${left - 4}" y="${top + 4}" text-anchor="end" class="tick">${formatCount(most)}</text><text x="${left - 4}" y="${bottom}" text-anchor="end" class="tick">0</text>` +
+    `<svg class="chart hist" viewBox="0 0 360 124" width="360" height="124" role="img" aria-label="${escapeHtml(`latency histogram of ${label}`)}">` +
+    `<text x="${left - 4}" y="${top + 8}" text-anchor="end" class="tick">${formatCount(most)}</text><text x="${left - 4}" y="${bottom}" text-anchor="end" class="tick">0</text>` +
     parts.join('') +
     `<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" class="axis"/>` +
     ticks.join('') +

@@ -237,13 +237,13 @@ function histogramsSection(session: TraceSession, rows: readonly Row[]): string 
       const s = row.stats;
       const histogram = session.stats.histogramOf(s.name);
       const chart = histogram === undefined ? '' : latencyHistogram({ distribution: histogram.distribution(), p50: s.p50_ns, p95: s.p95_ns, p99: s.p99_ns }, s.name);
-      return `<figure id="${row.histogramId}"><figcaption><b>${h(s.name)}</b> · ${formatCount(s.count)} calls · P50 ${h(formatDuration(s.p50_ns))} · P95 ${h(formatDuration(s.p95_ns))} · P99 ${h(formatDuration(s.p99_ns))} · max ${h(formatDuration(s.max_ns))}</figcaption>${chart}</figure>`;
+      return `<figure id="${row.histogramId}"><figcaption><b>${h(s.name)}</b> · ${formatCount(s.count)} calls · <span class="p50">P50 ${h(formatDuration(s.p50_ns))}</span> · <span class="p95">P95 ${h(formatDuration(s.p95_ns))}</span> · <span class="p99">P99 ${h(formatDuration(s.p99_ns))}</span> · max ${h(formatDuration(s.max_ns))}</figcaption>${chart}</figure>`;
     });
   if (figures.length === 0) return '<section id="latency"><h2>Latency per syscall</h2><p class="empty">No per-call latencies in this trace.</p></section>';
   const capped = figures.length >= REPORT_LIMITS.histograms;
   return (
     `<section id="latency"><h2>Latency per syscall</h2><div class="grid-hist">${figures.join('')}</div>` +
-    `<p class="note">Log-scale latency axis, 4 bins per decade; dashed lines mark P50, P95 and P99.${capped ? ` Shown for the ${figures.length} most-called syscalls with timing.` : ''}</p></section>`
+    `<p class="note">Log-scale latency axis, 4 bins per decade; dashed lines mark <span class="p50">P50</span>, <span class="p95">P95</span> and <span class="p99">P99</span>.${capped ? ` Shown for the ${figures.length} most-called syscalls with timing.` : ''}</p></section>`
   );
 }
 
@@ -290,7 +290,7 @@ export function renderReport(session: TraceSession, meta: ReportMeta): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${h(REPORT_CSP)}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">`,
     '<meta name="referrer" content="no-referrer">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="generator" content="stracectl">',

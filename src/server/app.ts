@@ -81,7 +81,15 @@ export async function buildServer(options: ServerOptions = {}): Promise<Stracect
     return503OnClosing: true,
     routerOptions: { maxParamLength: 256 },
   });
-  await app.register(websocket, { options: { maxPayload: 4096 } });
+  await app.register(websocket, {
+    options: { maxPayload: 4096 },
+    // 1001 "going away" tells the dashboard the server stopped (the default sends no code).
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.close(1001, 'server shutting down');
+      this.websocketServer.close(() => undefined);
+      done();
+    },
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (checkHost && !isLoopbackHost(hostName(request.headers.host ?? ''))) {

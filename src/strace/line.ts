@@ -175,31 +175,55 @@ function closingAngle(line: string, open: number, end: number): number {
   return -1;
 }
 
+/** Index of `ch` in line[from, end), or `end`. */
+function nextOf(line: string, ch: string, from: number, end: number): number {
+  const at = line.indexOf(ch, from);
+  return at === -1 || at > end ? end : at;
+}
+
 /**
  * Index of the `)` that closes the syscall's argument list, scanning from
  * `from` (just inside the `(`) up to `end`. -1: not closed; -2: a quoted
- * string is not closed.
+ * string is not closed. It hops from one structural character (`"`, `(`,
+ * `)`, `<`) to the next with native indexOf rather than looking at every
+ * character: most of a line is plain text.
  */
 export function findArgsEnd(line: string, from: number, end: number): number {
   let depth = 1;
-  for (let i = from; i < end; i++) {
-    const c = line.charCodeAt(i);
-    // Fast skip for everything that is not structure: letters, digits, most punctuation.
-    if (c > LT || (c !== QUOTE && c !== LPAREN && c !== RPAREN && c !== LT)) continue;
-    if (c === QUOTE) {
-      const q = closingQuote(line, i, end);
-      if (q === -1) return -2;
-      i = q;
-    } else if (c === LPAREN) {
+  let quote = nextOf(line, '"', from, end);
+  let open = nextOf(line, '(', from, end);
+  let close = nextOf(line, ')', from, end);
+  let angle = nextOf(line, '<', from, end);
+  for (;;) {
+    if (close < quote && close < open && close < angle) {
+      if (--depth === 0) return close;
+      close = nextOf(line, ')', close + 1, end);
+    } else if (open < quote && open < angle) {
+      if (open >= end) return -1;
       depth++;
-    } else if (c === RPAREN) {
-      if (--depth === 0) return i;
-    } else if (opensDecoration(line, i, from, end)) {
-      const close = closingAngle(line, i, end);
-      if (close !== -1) i = close;
+      open = nextOf(line, '(', open + 1, end);
+    } else if (quote < angle) {
+      if (quote >= end) return -1;
+      const q = closingQuote(line, quote, end);
+      if (q === -1) return -2;
+      quote = nextOf(line, '"', q + 1, end);
+      // Whatever was inside the string does not count.
+      if (open < q) open = nextOf(line, '(', q + 1, end);
+      if (close < q) close = nextOf(line, ')', q + 1, end);
+      if (angle < q) angle = nextOf(line, '<', q + 1, end);
+    } else {
+      if (angle >= end) return -1;
+      const a = opensDecoration(line, angle, from, end) ? closingAngle(line, angle, end) : -1;
+      if (a === -1) {
+        angle = nextOf(line, '<', angle + 1, end);
+        continue;
+      }
+      angle = nextOf(line, '<', a + 1, end);
+      if (open < a) open = nextOf(line, '(', a + 1, end);
+      if (close < a) close = nextOf(line, ')', a + 1, end);
+      if (quote < a) quote = nextOf(line, '"', a + 1, end);
     }
   }
-  return -1;
 }
 
 /**
@@ -209,8 +233,15 @@ export function findArgsEnd(line: string, from: number, end: number): number {
  */
 function latencySuffix(line: string, from: number, end: number, out: ScannedLine): number {
   if (end - from < 5 || line.charCodeAt(end - 1) !== GT) return -1;
-  const open = line.lastIndexOf('<', end - 2);
-  if (open <= from || line.charCodeAt(open - 1) !== SPACE) return -1;
+  // Walk back over `S.FFFFFF` (a manual loop: lastIndexOf is a slow runtime call in V8).
+  let open = end - 2;
+  while (open > from) {
+    const c = line.charCodeAt(open);
+    if (c === LT) break;
+    if (!isDigit(c) && c !== DOT) return -1;
+    open--;
+  }
+  if (open <= from || line.charCodeAt(open) !== LT || line.charCodeAt(open - 1) !== SPACE) return -1;
   let seconds = 0;
   let i = open + 1;
   const intStart = i;

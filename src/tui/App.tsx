@@ -10,7 +10,7 @@ import type { Observable } from 'rxjs';
 import type { TraceSession } from '../session.js';
 import { detailLines, helpLines, logLines } from './detail.js';
 import { categoryBarLines, headerLines, type SourceInfo } from './header.js';
-import { initialViewState, keyFromInk, reduceKey, type KeyContext, type ViewState } from './keys.js';
+import { initialViewState, keysFromInk, reduceKey, type KeyContext, type ViewState } from './keys.js';
 import { ColourContext, LinesView, padLine, type Line } from './lines.js';
 import { categoryRows, hintsFor, takeSnapshot, visibleRows, type TopSnapshot, type TopSortKey } from './model.js';
 import { categoryTableLines, columnWidths, emptyTableLine, hintLine, scrollOffset, statsRowLine, statusLine, tableHeaderLine } from './table.js';
@@ -111,9 +111,11 @@ export function App({ feed, info, ticks, now = Date.now, size: fixedSize, colour
   const selection = useRef<string | undefined>(undefined);
   selection.current = selectedName;
   useInput((input, key) => {
-    const press = keyFromInk(input, key);
+    const presses = keysFromInk(input, key);
     // The reducer moves from the row shown as selected, which may be the default first row.
-    setState((current) => reduceKey({ ...current, selected: current.mode === 'table' ? selection.current : current.selected }, press, context.current));
+    setState((current) =>
+      presses.reduce<ViewState>((next, press) => reduceKey(next, press, context.current), { ...current, selected: current.mode === 'table' ? selection.current : current.selected }),
+    );
   });
 
   const tableOffset = useRef(0);

@@ -53,24 +53,45 @@ export interface KeyContext {
   maxScroll: number;
 }
 
-/** Maps ink's (input, key) pair to a KeyPress. */
-export function keyFromInk(
-  input: string,
-  key: { upArrow: boolean; downArrow: boolean; pageUp: boolean; pageDown: boolean; home: boolean; end: boolean; return: boolean; escape: boolean; backspace: boolean; delete: boolean; ctrl: boolean; meta?: boolean },
-): KeyPress {
-  if (key.ctrl && input === 'c') return { name: 'ctrlC' };
-  if (key.upArrow) return { name: 'up' };
-  if (key.downArrow) return { name: 'down' };
-  if (key.pageUp) return { name: 'pageUp' };
-  if (key.pageDown) return { name: 'pageDown' };
-  if (key.home) return { name: 'home' };
-  if (key.end) return { name: 'end' };
-  if (key.return) return { name: 'enter' };
-  if (key.escape) return { name: 'escape' };
+type InkKey = {
+  upArrow: boolean;
+  downArrow: boolean;
+  pageUp: boolean;
+  pageDown: boolean;
+  home: boolean;
+  end: boolean;
+  return: boolean;
+  escape: boolean;
+  backspace: boolean;
+  delete: boolean;
+  ctrl: boolean;
+};
+
+const CONTROL_KEYS: Readonly<Record<string, KeyName>> = { '\r': 'enter', '\n': 'enter', '\u001b': 'escape', '\u007f': 'backspace', '\b': 'backspace', '\u0003': 'ctrlC' };
+
+/**
+ * Maps ink's (input, key) pair to key presses. ink hands several keys that
+ * arrive in one read (fast typing, a slow link, tmux send-keys) over as one
+ * "paste"; they are split back into keys here.
+ */
+export function keysFromInk(input: string, key: InkKey): KeyPress[] {
+  if (key.ctrl && input === 'c') return [{ name: 'ctrlC' }];
+  if (key.upArrow) return [{ name: 'up' }];
+  if (key.downArrow) return [{ name: 'down' }];
+  if (key.pageUp) return [{ name: 'pageUp' }];
+  if (key.pageDown) return [{ name: 'pageDown' }];
+  if (key.home) return [{ name: 'home' }];
+  if (key.end) return [{ name: 'end' }];
+  if (key.return) return [{ name: 'enter' }];
+  if (key.escape) return [{ name: 'escape' }];
   // Most terminals send DEL (0x7f) for Backspace, which ink reports as `delete`.
-  if (key.backspace || key.delete) return { name: 'backspace' };
-  if (key.ctrl || input === '') return { name: 'other' };
-  return { name: 'char', text: input };
+  if (key.backspace || key.delete) return [{ name: 'backspace' }];
+  if (key.ctrl || input === '') return [{ name: 'other' }];
+  return [...input].map((char): KeyPress => {
+    const control = CONTROL_KEYS[char];
+    if (control !== undefined) return { name: control };
+    return /[\u0000-\u001f\u007f-\u009f]/.test(char) ? { name: 'other' } : { name: 'char', text: char };
+  });
 }
 
 const clamp = (value: number, low: number, high: number): number => Math.max(low, Math.min(high, value));
@@ -146,7 +167,8 @@ export function reduceKey(state: ViewState, key: KeyPress, context: KeyContext):
     case '?':
       return { ...state, overlay: 'help', scroll: 0 };
     case 's':
-      return { ...state, sort: TOP_SORT_KEYS[(TOP_SORT_KEYS.indexOf(state.sort) + 1) % TOP_SORT_KEYS.length] ?? 'count' };
+      // A new order is read from the top, so the selection goes back to the first row.
+      return { ...state, sort: TOP_SORT_KEYS[(TOP_SORT_KEYS.indexOf(state.sort) + 1) % TOP_SORT_KEYS.length] ?? 'count', selected: undefined };
     case '/':
       return { ...state, mode: 'table', filterEditing: true, filterBefore: state.filter };
     case 'c':

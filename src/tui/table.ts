@@ -16,11 +16,17 @@ export interface ColumnWidths {
   number: number;
 }
 
-/** Column widths for a terminal width: numbers get 6..9 columns, the name what is left (all ten columns fit in 80). */
+/**
+ * Column widths for a terminal width: at 80 columns the name gets 17 and
+ * each number 6 (all ten columns fit); wider terminals first widen the name
+ * to 20, then the numbers up to 9, then the name up to 40.
+ */
 export function columnWidths(width: number): ColumnWidths {
   const category = 5;
-  const number = Math.max(6, Math.min(9, Math.floor((width - 1 - 12 - category - 9) / 8)));
-  const name = Math.max(10, Math.min(40, width - 1 - category - 8 * number - 9));
+  const fixed = 1 + category + 9; // marker, CAT, the nine gaps between ten columns
+  const spare = Math.max(0, width - fixed - 8 * 6 - 20);
+  const number = Math.min(9, 6 + Math.floor(spare / 8));
+  const name = Math.max(10, Math.min(40, width - fixed - 8 * number));
   return { name, category, number };
 }
 

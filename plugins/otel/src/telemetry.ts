@@ -10,8 +10,8 @@ import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/export
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { normalizeEvent, type SyscallEvent } from 'stracectl';
 
 export const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
@@ -75,6 +75,71 @@ export function spanAttributes(event: SyscallEvent): Attributes {
   return attributes;
 }
 
+/** ExportResultCode.SUCCESS of @opentelemetry/core (not a direct dependency). */
+const EXPORT_SUCCESS = 0;
+type ExportResult = { code: number; error?: Error };
+
+/**
+ * Watches the results of a metric exporter: the SDK's reader hands export
+ * failures to a global error handler instead of rejecting forceFlush, and
+ * the final flush must know whether the collector took the data.
+ */
+class WatchedMetricExporter implements PushMetricExporter {
+  lastError: Error | undefined;
+  /** Set after the final flush: the SDK's shutdown would export the same cumulative data again. */
+  muted = false;
+
+  constructor(private readonly inner: PushMetricExporter) {
+    if (inner.selectAggregationTemporality) this.selectAggregationTemporality = inner.selectAggregationTemporality.bind(inner);
+    if (inner.selectAggregation) this.selectAggregation = inner.selectAggregation.bind(inner);
+  }
+
+  selectAggregationTemporality?: PushMetricExporter['selectAggregationTemporality'];
+  selectAggregation?: PushMetricExporter['selectAggregation'];
+
+  export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
+    if (this.muted) return done({ code: EXPORT_SUCCESS });
+    this.inner.export(metrics, (result) => {
+      this.lastError = result.code === EXPORT_SUCCESS ? undefined : (result.error ?? new Error('metrics export failed'));
+      done(result);
+    });
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+/** Counts spans whose export failed: the batch processor drops them, so they are lost. */
+class WatchedSpanExporter implements SpanExporter {
+  lostSpans = 0;
+  lastError: Error | undefined;
+
+  constructor(private readonly inner: SpanExporter) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code !== EXPORT_SUCCESS) {
+        this.lostSpans += spans.length;
+        this.lastError = result.error ?? new Error('span export failed');
+      }
+      done(result);
+    });
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
 export class SyscallTelemetry {
   private readonly meterProvider: MeterProvider;
   private readonly tracerProvider: BasicTracerProvider;
@@ -82,6 +147,8 @@ export class SyscallTelemetry {
   private readonly errors;
   private readonly duration;
   private readonly tracer;
+  private readonly metricExporter: WatchedMetricExporter;
+  private readonly spanExporter: WatchedSpanExporter;
   spans = 0;
 
   constructor(private readonly options: TelemetryOptions) {
@@ -91,16 +158,18 @@ export class SyscallTelemetry {
       headers: options.headers,
       timeoutMillis: options.timeoutMs,
     });
-    const metricExporter =
-      options.protocol === 'http/json' ? new JsonMetricExporter(exporterConfig('metrics')) : new ProtoMetricExporter(exporterConfig('metrics'));
-    const traceExporter =
-      options.protocol === 'http/json' ? new JsonTraceExporter(exporterConfig('traces')) : new ProtoTraceExporter(exporterConfig('traces'));
+    this.metricExporter = new WatchedMetricExporter(
+      options.protocol === 'http/json' ? new JsonMetricExporter(exporterConfig('metrics')) : new ProtoMetricExporter(exporterConfig('metrics')),
+    );
+    this.spanExporter = new WatchedSpanExporter(
+      options.protocol === 'http/json' ? new JsonTraceExporter(exporterConfig('traces')) : new ProtoTraceExporter(exporterConfig('traces')),
+    );
 
     this.meterProvider = new MeterProvider({
       resource,
       readers: [
         new PeriodicExportingMetricReader({
-          exporter: metricExporter,
+          exporter: this.metricExporter,
           exportIntervalMillis: options.exportIntervalMs,
           exportTimeoutMillis: Math.min(options.timeoutMs, options.exportIntervalMs),
         }),
@@ -112,7 +181,7 @@ export class SyscallTelemetry {
       spanLimits: { attributeValueLengthLimit: 4096 },
       forceFlushTimeoutMillis: options.timeoutMs + 1000,
       spanProcessors: [
-        new BatchSpanProcessor(traceExporter, {
+        new BatchSpanProcessor(this.spanExporter, {
           maxQueueSize: 8192,
           maxExportBatchSize: 512,
           scheduledDelayMillis: Math.min(options.exportIntervalMs, 5000),
@@ -147,13 +216,29 @@ export class SyscallTelemetry {
     this.spans++;
   }
 
-  /** Exports everything recorded so far; rejects when the collector did not take it. */
-  async flush(): Promise<void> {
-    await this.tracerProvider.forceFlush();
-    await this.meterProvider.forceFlush();
+  /** Exports the spans still queued; failures show up in `lostSpans`. */
+  async flushSpans(): Promise<void> {
+    await this.tracerProvider.forceFlush().catch(() => undefined);
   }
 
+  /** Exports the metrics (cumulative: everything so far); rejects when the collector did not take them. */
+  async flushMetrics(): Promise<void> {
+    await this.meterProvider.forceFlush();
+    if (this.metricExporter.lastError !== undefined) throw this.metricExporter.lastError;
+  }
+
+  /** Spans the collector never got. */
+  get lostSpans(): number {
+    return this.spanExporter.lostSpans;
+  }
+
+  get spanError(): Error | undefined {
+    return this.spanExporter.lastError;
+  }
+
+  /** Stops the SDK after the final flush (without exporting the same metrics again). */
   async shutdown(): Promise<void> {
+    this.metricExporter.muted = true;
     await Promise.allSettled([this.tracerProvider.shutdown(), this.meterProvider.shutdown()]);
   }
 }

@@ -243,7 +243,7 @@ let overview: { catbar: HTMLElement; legend: HTMLElement; thead: HTMLTableSectio
 function buildOverview(app: HTMLElement): void {
   const catbar = h('div', { class: 'catbar', attrs: { id: 'catbar', role: 'img', 'aria-label': 'share of calls per category' } });
   const legend = h('div', { class: 'legend', attrs: { id: 'legend' } });
-  const filter = h('input', { attrs: { type: 'search', id: 'filter', placeholder: 'filter by name or category (e.g. open, NET)', 'aria-label': 'filter syscalls' } });
+  const filter = h('input', { attrs: { type: 'search', id: 'filter', placeholder: 'filter: name or category', 'aria-label': 'filter syscalls' } });
   filter.addEventListener('input', () => {
     state.filter = filter.value.trim().toLowerCase();
     renderTable();

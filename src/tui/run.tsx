@@ -1,0 +1,113 @@
+/**
+ * Runs the live view until the user quits: records feed the TraceSession as
+ * they arrive (ingest), the App re-renders from a snapshot once a second
+ * (view). Owns the terminal for the duration and always gives it back.
+ */
+import { render } from 'ink';
+import React from 'react';
+import { Subject, interval, merge, type Observable } from 'rxjs';
+import { EXIT } from '../errors.js';
+import type { TraceRecord } from '../event.js';
+import { TraceSession } from '../session.js';
+import { App, type TopFeed } from './App.js';
+import type { SourceInfo } from './header.js';
+import type { TopSortKey } from './model.js';
+import { StderrHold, closeKeyboard, enterFullScreen, openKeyboard } from './terminal.js';
+
+export interface RunTuiOptions {
+  /** The input; subscribed once. Its end leaves the view up with an "input ended" banner. */
+  records$: Observable<TraceRecord>;
+  info: SourceInfo;
+  session?: TraceSession;
+  sort?: TopSortKey;
+  /** Snapshot period; default 1000 ms. */
+  refreshMs?: number;
+  colour?: boolean;
+  /** Called when the user quits or a signal arrives, before the input is dropped (e.g. to stop a capture). */
+  onStop?: (reason: NodeJS.Signals | 'quit') => void;
+}
+
+export interface TuiResult {
+  session: TraceSession;
+  /** 0 on q / Ctrl-C; 128+n when ended by a signal. */
+  exit: number;
+  /** Why the input failed, if it did (reported after the terminal is restored). */
+  inputError?: unknown;
+}
+
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM, SIGHUP: 129 };
+
+export async function runTui(options: RunTuiOptions): Promise<TuiResult> {
+  const session = options.session ?? new TraceSession();
+  const feed: TopFeed = { session };
+  const keyboard = openKeyboard();
+  const stdout = process.stdout;
+  const stderr = new StderrHold();
+  const screen = enterFullScreen(stdout, keyboard);
+  if (process.stderr.isTTY) stderr.start();
+
+  let inputError: unknown;
+  const ended$ = new Subject<void>();
+  const onEnd = (): void => {
+    session.ended = true;
+    ended$.next();
+  };
+  const subscription = options.records$.subscribe({
+    next: (record) => session.add(record),
+    error: (error: unknown) => {
+      inputError = error;
+      feed.error = error instanceof Error ? error.message : String(error);
+      onEnd();
+    },
+    complete: onEnd,
+  });
+
+  let finish: (exit: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals): void => finish(SIGNAL_EXIT[signal] ?? EXIT.RUNTIME);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
+  // A crash must not leave the terminal raw and on the alternate screen: restore first, then report.
+  const onCrash = (error: unknown): void => {
+    screen.restore();
+    stderr.release();
+    process.stderr.write(`stracectl top: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(EXIT.INTERNAL);
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  // After a resize the terminal may have reflowed the old frame; start from a clean screen.
+  const onResize = (): void => screen.clear();
+  stdout.on('resize', onResize);
+
+  const ticks = merge(interval(options.refreshMs ?? 1000), ended$);
+  const instance = render(
+    <App feed={feed} info={options.info} ticks={ticks} colour={options.colour ?? true} sort={options.sort} onQuit={() => finish(EXIT.OK)} />,
+    { stdout, stdin: keyboard, exitOnCtrlC: false, patchConsole: false },
+  );
+  const crashed = instance.waitUntilExit().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+  let exit: number;
+  const outcome = await Promise.race([finished.then((code) => ({ code })), crashed.then((error) => ({ error }))]);
+  try {
+    if ('error' in outcome && outcome.error !== undefined) throw outcome.error;
+    exit = 'code' in outcome ? outcome.code : EXIT.OK;
+    options.onStop?.(exit === EXIT.OK ? 'quit' : (signals.find((signal) => SIGNAL_EXIT[signal] === exit) ?? 'SIGTERM'));
+  } finally {
+    subscription.unsubscribe();
+    instance.unmount();
+    stdout.off('resize', onResize);
+    for (const signal of signals) process.off(signal, onSignal);
+    closeKeyboard(keyboard);
+    screen.restore();
+    stderr.release();
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+  }
+  return { session, exit, inputError };
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { childrenOf, findExecutable, processExists, ptraceObstacles, tracerOf } from '../../src/capture/proc.js';
+
+const hasStrace = spawnSync('strace', ['-V']).status === 0;
+
+describe('findExecutable', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stracectl-proc-'));
+    writeFileSync(join(dir, 'runme'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'runme'), 0o755);
+    writeFileSync(join(dir, 'plain'), 'not a program\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('searches PATH for a bare name, like execvp', () => {
+    assert.deepEqual(findExecutable('runme', `/nonexistent:${dir}`), { path: join(dir, 'runme') });
+    assert.deepEqual(findExecutable('runme', '/nonexistent'), { problem: 'not-found' });
+  });
+
+  it('takes a name with a slash as a path and tells missing from not executable', () => {
+    assert.deepEqual(findExecutable(join(dir, 'runme'), ''), { path: join(dir, 'runme') });
+    assert.deepEqual(findExecutable(join(dir, 'missing'), ''), { problem: 'not-found' });
+    assert.deepEqual(findExecutable(join(dir, 'plain'), ''), { problem: 'not-executable' });
+    assert.deepEqual(findExecutable(dir, ''), { problem: 'not-executable' });
+    assert.deepEqual(findExecutable('plain', dir), { problem: 'not-executable' });
+  });
+});
+
+describe('/proc inspection', () => {
+  it('sees processes, their children and that nobody traces them', async () => {
+    assert.ok(processExists(process.pid));
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      assert.ok(childrenOf(process.pid).includes(child.pid!));
+      assert.equal(tracerOf(child.pid!), undefined);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((resolve) => child.once('exit', resolve));
+    assert.ok(!processExists(child.pid!) || tracerOf(child.pid!) === undefined);
+    assert.ok(!processExists(2 ** 22 + 1), 'beyond pid_max');
+  });
+
+  it('names the other tracer as the obstacle when one is attached', { skip: !hasStrace && 'strace not installed' }, async () => {
+    // `strace sleep` makes sleep a traced child of strace.
+    const tracer = spawn('strace', ['-o', '/dev/null', 'sleep', '30'], { stdio: 'ignore' });
+    let target: number | undefined;
+    try {
+      while (target === undefined || tracerOf(target) === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        target = childrenOf(tracer.pid!)[0];
+      }
+      assert.equal(tracerOf(target), tracer.pid);
+      const [first] = ptraceObstacles(target);
+      assert.match(first ?? '', new RegExp(`another tracer is attached: pid ${tracer.pid} \\(strace\\)`));
+    } finally {
+      // A killed strace leaves its tracee running: end both.
+      if (target !== undefined) process.kill(target, 'SIGKILL');
+      tracer.kill('SIGKILL');
+    }
+  });
+});
