@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import Table from 'cli-table3';
-import { Observable, defer, type MonoTypeOperatorFunction } from 'rxjs';
+import { Observable, defer } from 'rxjs';
 import { formatDuration, parseDuration } from './duration.js';
 import { StracectlError, printable } from './errors.js';
 import { isStatsRecord, validateRecord, type Category, type StatsRecord, type SyscallEvent } from './event.js';
@@ -122,7 +122,7 @@ export class RunBuilder {
     }
     const trimmed = line.trim();
     if (trimmed === '') return;
-    if (this.kind === undefined && this.lineNumber >= 1 && trimmed.startsWith('[')) {
+    if (this.kind === undefined && trimmed.startsWith('[')) {
       this.document = [line];
       return;
     }
@@ -523,12 +523,13 @@ function formatMetric(metric: DiffMetric, value: number): string {
   return String(value);
 }
 
-const signed = (text: string, negative: boolean, zero: boolean): string => (zero ? text : negative ? text : `+${text}`);
+/** `+` in front of positive numbers (negative ones carry their `-`). */
+const plus = (value: number, text: string): string => (value > 0 ? `+${text}` : text);
 
 function formatChange(metric: DiffMetric, delta: Change): string {
-  const pct = delta.pct === null ? 'new' : `${signed(delta.pct.toFixed(1), delta.pct < 0, false)}%`;
-  if (metric === 'error_pct') return `${signed(delta.abs.toFixed(1), delta.abs < 0, false)}pp`;
-  const abs = LATENCY_METRICS.has(metric) ? (delta.abs < 0 ? '-' : '+') + formatDuration(Math.abs(delta.abs)) : signed(String(delta.abs), delta.abs < 0, false);
+  if (metric === 'error_pct') return `${plus(delta.abs, delta.abs.toFixed(1))}pp`;
+  const pct = delta.pct === null ? 'from 0' : `${plus(delta.pct, delta.pct.toFixed(1))}%`;
+  const abs = LATENCY_METRICS.has(metric) ? (delta.abs < 0 ? '-' : '+') + formatDuration(Math.abs(delta.abs)) : plus(delta.abs, String(delta.abs));
   return `${abs}, ${pct}`;
 }
 
@@ -564,7 +565,3 @@ export function renderDiff(diff: RunDiff, options: { limit?: number } = {}): str
   }
   return `${summary}\n${table.toString()}`;
 }
-
-/** Stops a run's observable at the first of the two runs failing, for commands that read both. */
-export type RunLoader = (file: string) => Observable<RunSummary>;
-export type { MonoTypeOperatorFunction };

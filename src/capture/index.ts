@@ -20,7 +20,7 @@ export function findBackend(name: BackendName): CaptureBackend | undefined {
 async function resolveBackend(choice: BackendChoice, options: CaptureOptions, log: (message: string) => void): Promise<CaptureBackend> {
   if (choice !== 'auto') {
     const backend = findBackend(choice);
-    if (backend === undefined) throw new StracectlError('EBPF_UNAVAILABLE', `the ${choice} backend is not part of this build`);
+    if (backend === undefined) throw new StracectlError('EBPF_UNAVAILABLE', `the ${choice} backend is not part of this build`, { hint: 'use --backend strace (or auto)' });
     if (options.summary && backend.name !== 'ebpf') {
       throw new StracectlError('USAGE', '--summary and --interval need the eBPF backend (in-kernel aggregation)', { hint: 'use --backend ebpf (or auto), or pipe into `stracectl aggregate --interval 1s`' });
     }

@@ -70,6 +70,8 @@ function preflight(options: CaptureOptions): string {
   } else {
     for (const pid of options.pids) {
       if (!Number.isSafeInteger(pid) || pid <= 0) throw new StracectlError('USAGE', `invalid pid ${pid}`);
+      // strace stopping the process that reads its output would hang both.
+      if (pid === process.pid) throw new StracectlError('USAGE', `pid ${pid} is stracectl itself`);
       if (!processExists(pid)) throw new StracectlError('NO_SUCH_PROCESS', `no process with pid ${pid}`, { hint: 'check the pid with `ps -p PID` or `pgrep NAME`' });
       const tracer = tracerOf(pid);
       if (tracer !== undefined) {

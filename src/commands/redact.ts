@@ -19,7 +19,7 @@ export default class Redact extends StreamCommand {
   static strict = false;
   static flags = {
     level: Flags.string({ description: 'how much to mask: low, medium or high (see the description)', options: [...REDACT_LEVELS], default: 'medium' }),
-    pattern: Flags.string({ description: 'also mask every match of this JavaScript regular expression as <redacted> (repeatable)', multiple: true }),
+    pattern: Flags.string({ description: 'also mask every match of this JavaScript regular expression as <redacted> (repeatable)', multiple: true, multipleNonGreedy: true }),
     hash: Flags.boolean({ description: 'replace values by a stable short hash (<path:3f9a1c>) instead of a bare placeholder', default: false }),
     salt: Flags.string({ description: 'key of the --hash hashes: same salt, same hashes across runs', env: 'STRACECTL_REDACT_SALT' }),
     strict: strictFlag,

@@ -17,7 +17,7 @@ export default class Report extends StreamCommand {
   static args = { files: Args.string({ description: 'NDJSON event files (default: stdin)', required: false, ignoreStdin: true }) };
   static strict = false;
   static flags = {
-    output: Flags.string({ char: 'o', description: 'the HTML file to write', required: true }),
+    output: Flags.string({ char: 'o', description: 'the HTML file to write (required)' }),
     title: Flags.string({ description: 'title shown in the report header' }),
     command: Flags.string({ description: 'the traced command line, shown in the header' }),
     strict: strictFlag,
@@ -25,7 +25,10 @@ export default class Report extends StreamCommand {
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Report);
-    await checkReportTarget(flags.output);
+    // Checked here rather than with `required: true` so the message names the flag in one line.
+    if (flags.output === undefined || flags.output === '') this.usageError('missing -o/--output FILE: where to write the HTML report', 'stracectl report -o report.html < events.ndjson');
+    const output = flags.output;
+    await checkReportTarget(output);
     const session = new ReportSession();
     await this.runStream((ctx) =>
       readRecords(ctx, { files: argv as string[], strict: flags.strict }).pipe(
@@ -33,8 +36,8 @@ export default class Report extends StreamCommand {
         ignoreElements(),
         concatWith(
           defer(async () => {
-            const bytes = await writeReport(flags.output, session, { title: flags.title, command: flags.command, generatedAt: new Date().toISOString() });
-            ctx.diagnostics.info(`wrote ${flags.output} (${formatCount(session.events)} calls, ${formatCount(Math.ceil(bytes / 1024))} KiB)`);
+            const bytes = await writeReport(output, session, { title: flags.title, command: flags.command, generatedAt: new Date().toISOString() });
+            ctx.diagnostics.info(`wrote ${output} (${formatCount(session.events)} calls, ${formatCount(Math.ceil(bytes / 1024))} KiB)`);
           }).pipe(ignoreElements()),
         ),
       ),

@@ -1,7 +1,9 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { NEVER, finalize, map, tap, type Observable } from 'rxjs';
 import type { BackendChoice, CaptureOptions, CaptureSession } from '../capture/types.js';
 import { StreamCommand, readRecords, strictFlag } from '../command.js';
+import { StracectlError } from '../errors.js';
 import { CATEGORIES, type Category, type TraceRecord } from '../event.js';
 import { Diagnostics, FlowControl, type PipelineContext } from '../io.js';
 import { aggregate } from '../operators/aggregate.js';
@@ -68,6 +70,12 @@ export default class Top extends StreamCommand {
     const live = flags.tui && !flags.json && process.stdout.isTTY === true;
     if (live && !tracing && files.length === 0 && process.stdin.isTTY) {
       this.usageError('no input: stdin is the terminal', 'pipe events in (stracectl capture -p PID | stracectl top), give an NDJSON file, or use top -p PID / top -- CMD');
+    }
+    if (live) {
+      // Fail before taking over the screen rather than show an empty view with an error banner.
+      for (const file of files) {
+        if (file !== '-' && !isReadableFile(file)) throw new StracectlError('FILE_NOT_FOUND', `cannot read ${file}: no such file or not readable`);
+      }
     }
     if (flags.report !== undefined) {
       const { checkReportTarget } = await import('../report/write.js');
@@ -193,6 +201,15 @@ export default class Top extends StreamCommand {
       generatedAt: new Date().toISOString(),
     });
     process.stderr.write(`stracectl top: wrote ${file}\n`);
+  }
+}
+
+function isReadableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return !statSync(file).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -44,7 +44,7 @@ const ID_RETURNS = /^get(?:e?[ug]id)(?:32)?$/;
 
 /** Key names (of `key=value`, `key: value`) whose value is a secret. */
 const SECRET_KEY =
-  /pass(?:word|wd|phrase)?|pwd|secret|token|api[-_.]?key|access[-_.]?key|private[-_.]?key|credential|session[-_.]?id|signature|^auth$|^key$|^sig$|^cookie$|^session$/i;
+  /pass(?:word|wd|phrase)?|[_.-]pwd$|secret|token|api[-_.]?key|access[-_.]?key|private[-_.]?key|credential|session[-_.]?id|signature|^auth$|^key$|^sig$|^cookie$|^session$/i;
 const USER_KEY = /^(?:user(?:name)?|login|logname|owner|r?e?uid|reuid|suid|r?e?gid|regid|group|[a-z]*_user)$/i;
 /** A command-line flag whose following argv string is a secret / a user name. */
 const SECRET_FLAG = /^-{1,2}(?:pass(?:word|wd)?|token|secret|api[-_]?key|access[-_]?key|auth[-_]?token|client[-_]?secret|private[-_]?key)$/i;
@@ -76,6 +76,8 @@ const TRAILING_TOKEN = /[A-Za-z0-9+/=_-]{16,}$/;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const TRUNCATED_EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]*$/;
 const HOME_DIR = /(\/(?:home|Users|var\/mail|var\/spool\/mail)\/)(?!<)([^/\s"'<>:]+)/g;
+/** `HOME=/home/al`: an environment assignment whose value is a path (low keeps the name). */
+const ENV_PATH = /^([A-Za-z_][A-Za-z0-9_]*)=(\/[^:\s]*)$/;
 const ID_OUTPUT = /\b(?:e?[ug]id|groups)=\d+\(/;
 const ID_NAME = /(\d+)\((?!<)([^()\s]*)(\)|$)/g;
 const PASSWD_LINE = /^[A-Za-z_][\w.-]*\$?:[^:\n]*:\d+:/;
@@ -121,9 +123,11 @@ export class Redactor {
     const args = this.args(event.args, event.name);
     const ret = this.high && ID_RETURNS.test(event.name) && /^\d+$/.test(event.ret) ? this.mark('id', event.ret) : this.args(event.ret);
     const fdPath = typeof event.fd_path === 'string' ? this.decoration(event.fd_path) : undefined;
-    if (args === event.args && ret === event.ret && fdPath === event.fd_path) return event;
+    const retPath = typeof event.ret_path === 'string' ? this.decoration(event.ret_path) : undefined;
+    if (args === event.args && ret === event.ret && fdPath === event.fd_path && retPath === event.ret_path) return event;
     const out: SyscallEvent = { ...event, args, ret };
     if (fdPath !== undefined) out.fd_path = fdPath;
+    if (retPath !== undefined) out.ret_path = retPath;
     return out;
   }
 
@@ -210,7 +214,9 @@ export class Redactor {
     else if (previous !== undefined && USER_FLAG.test(previous)) result = this.userValue(decoded);
     else {
       const masked = this.inner(decoded, truncated);
-      if (!this.medium) result = isPathLike(masked) ? this.path(decoded) : masked;
+      const assignment = ENV_PATH.exec(decoded);
+      if (!this.medium && assignment !== null && !SECRET_KEY.test(assignment[1]!)) result = `${assignment[1]}=${this.path(assignment[2]!)}`;
+      else if (!this.medium) result = isPathLike(masked) ? this.path(decoded) : masked;
       else if (isIpAddress(decoded)) result = this.mark('ip', decoded);
       else if (isPathLike(masked)) result = this.mark('path', masked);
       else result = this.mark('str', masked);
@@ -238,15 +244,29 @@ export class Redactor {
     return this.addresses(out);
   }
 
-  /** Masks the value of each `key=value` / `key: value` pair whose key passes `test`. */
+  /**
+   * Masks the value of each `key=value` / `key: value` pair whose key passes
+   * `test`. A pair that does not pass is not consumed, so `https://h/?api_key=x`
+   * (a `https:` "pair") still reaches `api_key=x`.
+   */
   private keyValues(text: string, kind: 'secret' | 'user', test: (key: string, separator: string, value: string) => boolean): string {
-    return text.replace(kind === 'secret' ? SECRET_KEY_VALUE : USER_KEY_VALUE, (all, lead: string, key: string, separator: string, double?: string, single?: string, bare?: string) => {
+    const pattern = kind === 'secret' ? SECRET_KEY_VALUE : USER_KEY_VALUE;
+    pattern.lastIndex = 0;
+    let out = '';
+    let copied = 0;
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      const [all, lead, key, separator, double, single, bare] = match as unknown as [string, string, string, string, string?, string?, string?];
       const value = double ?? single ?? bare ?? '';
-      if (value === '' || value.startsWith('<') || !test(key.replace(/^-+/, ''), separator, value)) return all;
+      if (value === '' || value.startsWith('<') || !test(key.replace(/^-+/, ''), separator, value)) {
+        pattern.lastIndex = match.index + lead.length + key.length + separator.length;
+        continue;
+      }
       const quote = double !== undefined ? '"' : single !== undefined ? "'" : '';
       const closed = quote !== '' && all.length === lead.length + key.length + separator.length + 2 * quote.length + value.length;
-      return lead + key + separator + quote + this.mark(kind, value) + (closed ? quote : '');
-    });
+      out += text.slice(copied, match.index) + lead + key + separator + quote + this.mark(kind, value) + (closed ? quote : '');
+      copied = match.index + all.length;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
   }
 
   private custom(text: string): string {
@@ -336,8 +356,9 @@ export class Redactor {
 /** Is this string a file path (absolute, `./`, `~/`, or a slash-separated word)? */
 function isPathLike(text: string): boolean {
   if (/^(?:\/|\.\.?\/|~\/)/.test(text)) return true;
-  return text.includes('/') && !/[\s:]/.test(text) && !text.includes('://');
+  return text.includes('/') && !/[\s:=]/.test(text);
 }
+
 
 const IP_ONLY = new RegExp(`^(?:${IPV4.source}|${IPV6.source})$`);
 

@@ -11,7 +11,7 @@ import { CATEGORY_TITLES, lookup } from '../kb/index.js';
 import { rowSeverity, triage, type Hint, type Severity } from '../kb/triage.js';
 import type { TraceSession } from '../session.js';
 import { REPORT_CSP, REPORT_CSS, REPORT_SCRIPT } from './assets.js';
-import { categoryChart, categoryClass, formatCount, formatPct, inlineBar, latencyHistogram, timelineChart } from './charts.js';
+import { categoryChart, formatCount, formatPct, inlineBar, latencyHistogram, timelineChart } from './charts.js';
 import { escapeHtml, jsonForScript, truncate } from './escape.js';
 import { ReportSession } from './timeline.js';
 

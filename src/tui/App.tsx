@@ -108,14 +108,14 @@ export function App({ feed, info, ticks, now = Date.now, size: fixedSize, colour
     pageSize: Math.max(1, (state.overlay !== 'none' ? overlayInner : mainHeight - 1) - 1),
     maxScroll,
   };
-  const selection = useRef<string | undefined>(undefined);
-  selection.current = selectedName;
   useInput((input, key) => {
     const presses = keysFromInk(input, key);
-    // The reducer moves from the row shown as selected, which may be the default first row.
-    setState((current) =>
-      presses.reduce<ViewState>((next, press) => reduceKey(next, press, context.current), { ...current, selected: current.mode === 'table' ? selection.current : current.selected }),
-    );
+    setState((current) => {
+      // Moves start from the row shown as selected: the first row when nothing (still visible) is selected.
+      const { rows: names } = context.current;
+      const selected = current.selected !== undefined && names.includes(current.selected) ? current.selected : names[0];
+      return presses.reduce<ViewState>((next, press) => reduceKey(next, press, context.current), { ...current, selected });
+    });
   });
 
   const tableOffset = useRef(0);

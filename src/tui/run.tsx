@@ -12,7 +12,7 @@ import { TraceSession } from '../session.js';
 import { App, type TopFeed } from './App.js';
 import type { SourceInfo } from './header.js';
 import type { TopSortKey } from './model.js';
-import { StderrHold, closeKeyboard, enterFullScreen, openKeyboard } from './terminal.js';
+import { StderrHold, closeKeyboard, enterFullScreen, keepCursorCodeOutOfStderrLog, openKeyboard } from './terminal.js';
 
 export interface RunTuiOptions {
   /** The input; subscribed once. Its end leaves the view up with an "input ended" banner. */
@@ -45,6 +45,7 @@ export async function runTui(options: RunTuiOptions): Promise<TuiResult> {
   const stderr = new StderrHold();
   const screen = enterFullScreen(stdout, keyboard);
   if (process.stderr.isTTY) stderr.start();
+  keepCursorCodeOutOfStderrLog();
 
   let inputError: unknown;
   const ended$ = new Subject<void>();

@@ -137,3 +137,17 @@ export class StderrHold {
     }
   }
 }
+
+/**
+ * ink's cursor helper (restore-cursor) writes "show cursor" to stderr when
+ * the process exits, even when stderr is a log file. The terminal gets that
+ * from `restore()` already; a redirected stderr must carry diagnostics only.
+ */
+export function keepCursorCodeOutOfStderrLog(): void {
+  if (process.stderr.isTTY) return;
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+    if (chunk === SHOW_CURSOR) return true;
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,9 +62,10 @@ describe('/proc inspection', () => {
       const [first] = ptraceObstacles(target);
       assert.match(first ?? '', new RegExp(`another tracer is attached: pid ${tracer.pid} \\(strace\\)`));
     } finally {
-      // A killed strace leaves its tracee running: end both.
+      // strace ends with its tracee and reaps it (killing strace first would orphan it).
       if (target !== undefined) process.kill(target, 'SIGKILL');
-      tracer.kill('SIGKILL');
+      else tracer.kill('SIGKILL');
+      if (tracer.exitCode === null && tracer.signalCode === null) await once(tracer, 'exit');
     }
   });
 });

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { canonicalName, categoryOf } from '../../src/kb/aliases.js';
@@ -160,6 +161,31 @@ describe('stracectl otel --tee', () => {
 });
 
 describe('stracectl otel delivery', () => {
+  it('exits 0 when the reader of --tee goes away, after exporting what it read', async () => {
+    const receiver = await startOtlpReceiver();
+    const dir = mkdtempSync(join(tmpdir(), 'stracectl-otel-'));
+    try {
+      const big = join(dir, 'big.ndjson');
+      writeFileSync(big, eventsText.repeat(40)); // 50,640 events
+      const child = spawn('bash', ['-c', `'${process.execPath}' '${binRun}' otel --tee --endpoint ${receiver.url} '${big}' | head -1 >/dev/null; echo "status=\${PIPESTATUS[0]}"`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      await new Promise((resolve) => child.on('close', resolve));
+      assert.match(stdout, /status=0/);
+      assert.equal(stderr, '');
+      const calls = lastMetrics(receiver).filter((point) => point.metric === 'stracectl.syscall.calls');
+      const total = calls.reduce((sum, point) => sum + point.value!, 0);
+      assert.ok(total >= 1 && total <= 50_640, `exported ${total}`);
+    } finally {
+      await receiver.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('flushes what it read on SIGINT and exits 130', async () => {
     const receiver = await startOtlpReceiver();
     try {

@@ -2,6 +2,7 @@
  * `stracectl serve` as users run it (the built CLI: run `npx tsc -p tsconfig.build.json` first).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -106,6 +107,33 @@ describe('stracectl serve', () => {
     assert.ok(existsSync(report), 'rewritten at shutdown');
   });
 
+  it('traces a command itself with `serve -- CMD` and keeps serving after it exits', async () => {
+    const server = await serve(['--backend', 'strace', '--', 'sh', '-c', 'cat /nonexistent/stracectl-serve-probe 2>/dev/null; exit 3']);
+    await server.waitForStderr(/input ended after \d+ events \(command exited with 3\); still serving/);
+    const openat = (await (await fetch(`${server.url}api/syscall/openat`)).json()) as StatsRecord & { recent_errors: Array<{ args: string }> };
+    assert.ok((openat.error_breakdown.ENOENT ?? 0) >= 1);
+    assert.ok(openat.recent_errors.some((event) => event.args.includes('/nonexistent/stracectl-serve-probe')));
+    assert.equal(((await (await fetch(`${server.url}healthz`)).json()) as { input_ended: boolean }).input_ended, true);
+    server.child.kill('SIGINT');
+    assert.equal(await server.exited, 130);
+  });
+
+  it('attaches with `serve -p PID` and detaches on SIGTERM, leaving the target running', async () => {
+    const target = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const server = await serve(['--backend', 'strace', '-p', String(target.pid)]);
+      await until(async () => (/TracerPid:\s+[1-9]/.test(readFileSync(`/proc/${target.pid}/status`, 'utf8')) ? true : undefined), 'strace to attach');
+      const health = (await (await fetch(`${server.url}healthz`)).json()) as { status: string; input_ended: boolean };
+      assert.deepEqual([health.status, health.input_ended], ['ok', false]);
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 143);
+      assert.equal(target.exitCode, null, 'the target is still running');
+      assert.match(readFileSync(`/proc/${target.pid}/status`, 'utf8'), /TracerPid:\s+0\n/);
+    } finally {
+      target.kill('SIGKILL');
+    }
+  });
+
   it('fails with exit 1 and a hint when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -121,7 +149,7 @@ describe('stracectl serve', () => {
   });
 
   it('rejects usage errors with exit 2', () => {
-    for (const args of [['serve', 'stray-file.ndjson'], ['serve', '--port', '70000'], ['serve', '--no-such-flag']]) {
+    for (const args of [['serve', 'stray-file.ndjson'], ['serve', '--port', '70000'], ['serve', '--no-such-flag'], ['serve', '-p', '1', '--', 'ls'], ['serve', '-p', 'abc'], ['serve', '--follow']]) {
       const result = runCli(args);
       assert.equal(result.status, 2, args.join(' '));
       assert.match(result.stderr, /^stracectl serve: .*\nhint: /);

@@ -85,6 +85,8 @@ describe('top live view: table', () => {
     assert.ok(last !== undefined && hintLine(view.frame()).includes(`${last}:`), 'G selects the last row and scrolls it into view');
     await view.press('g');
     assert.match(hintLine(view.frame()), /write:/);
+    await view.press(KEY.down + KEY.down + KEY.down);
+    assert.match(hintLine(view.frame()), /futex:/, 'three keys in one read move three rows');
   });
 
   test('s cycles the sort through every key and back', async () => {

@@ -45,7 +45,7 @@ export default class Slack extends SinkCommand<Alert> {
   ];
   static flags = {
     webhook: Flags.string({ description: 'Slack incoming-webhook URL (prefer the env variable: it keeps the URL out of `ps`)', env: 'SLACK_WEBHOOK_URL' }),
-    rule: Flags.string({ description: 'alert rule [SYSCALL:]METRIC OP VALUE, repeatable', multiple: true, multipleNonGreedy: true, required: true }),
+    rule: Flags.string({ description: 'alert rule [SYSCALL:]METRIC OP VALUE, repeatable (at least one)', multiple: true, multipleNonGreedy: true }),
     window: Flags.string({ description: 'sliding window the rules are measured over', default: '10s' }),
     cooldown: Flags.string({ description: 'after an alert, the same condition stays silent this long', default: '5m' }),
     'min-calls': Flags.integer({ description: 'rate and latency rules need at least this many calls in the window', default: 1, min: 1 }),
@@ -69,6 +69,7 @@ export default class Slack extends SinkCommand<Alert> {
         this.usageError(`--${name}: ${(error as Error).message}`);
       }
     };
+    if (flags.rule === undefined || flags.rule.length === 0) this.usageError('give at least one --rule', "e.g. --rule 'error_pct>=50' --rule 'openat:p99>=100ms'");
     for (const text of flags.rule) {
       try {
         this.rules.push(parseRule(text));
@@ -92,6 +93,12 @@ export default class Slack extends SinkCommand<Alert> {
     }
     await this.runSink({ files: argv as string[], flags });
     if (flags['dry-run'] || this.sent > 0) this.logger.info(`${this.sent} alert${this.sent === 1 ? '' : 's'} ${flags['dry-run'] ? 'would have been sent' : 'sent'}`);
+  }
+
+  /** Usage errors may quote the command line (`Nonexistent flag: --webhok=https://…`): no URL leaves this command. */
+  async catch(error: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
+    if (typeof error.message === 'string') error.message = error.message.replace(/\bhttps?:\/\/[^\s'"]+/gi, '[redacted URL]');
+    return super.catch(error);
   }
 
   protected transform(): OperatorFunction<SyscallEvent, Alert> {

@@ -1,0 +1,137 @@
+import { statSync } from 'node:fs';
+import { Args, Flags } from '@oclif/core';
+import { Observable, ReplaySubject, finalize, takeUntil, type OperatorFunction } from 'rxjs';
+import { StreamCommand, strictFlag } from '../command.js';
+import { StracectlError } from '../errors.js';
+import type { TraceRecord } from '../event.js';
+import { linesFromInputs } from '../io.js';
+import { normalize } from '../operators/normalize.js';
+import { parseStrace } from '../operators/parseStrace.js';
+import { parsedRecordToJson } from '../strace/json.js';
+import { parseDate, parseInstant } from '../strace/timestamps.js';
+
+export default class Parse extends StreamCommand {
+  static summary = 'Turn strace text output into SyscallEvents (NDJSON).';
+  static description =
+    'Reads strace output (files or stdin) in any of its forms — -f pid prefixes, -t/-tt/-ttt/-r, -T, -y/-yy, -x/-xx, ' +
+    'truncated strings, <unfinished ...>/<... resumed> pairs (joined into one event) — and writes one SyscallEvent per ' +
+    'completed call, names normalised (raw name kept in raw_name) unless --no-normalize. Signal (--- SIG… ---) and exit ' +
+    '(+++ … +++) lines are not events; --meta writes them as records with a "type" field.\n\n' +
+    '-t/-tt stamps carry no date: --date gives it (default: the file\'s modification date in UTC, today for stdin). ' +
+    '-r stamps add up from --start (default: that date at 00:00:00Z), which is also the time of every event of a trace ' +
+    'without stamps. A line that is not strace syntax is skipped with a FILE:LINE warning (--strict: exit 65).';
+  static examples = [
+    'stracectl parse trace.txt | stracectl top',
+    'strace -f -tt -T -o trace.txt -- curl -s example.com >/dev/null; stracectl parse --date 2026-11-27 trace.txt',
+    'stracectl parse --no-normalize --start 2026-11-27T20:53:07Z relative-stamps.txt',
+    'strace -f -T ls 2>&1 >/dev/null | stracectl parse | stracectl filter --errors',
+  ];
+  static args = { files: Args.string({ description: 'strace output files (default: stdin; - is stdin)', required: false, ignoreStdin: true }) };
+  static strict = false;
+  static flags = {
+    normalize: Flags.boolean({
+      description: 'rewrite alias names to their canonical name (raw name in raw_name) and add category; --no-normalize keeps strace\'s names',
+      default: true,
+      allowNo: true,
+    }),
+    date: Flags.string({ description: 'the day (YYYY-MM-DD, UTC) of -t/-tt time stamps', helpValue: 'YYYY-MM-DD' }),
+    start: Flags.string({ description: 'ISO 8601 time that -r stamps count from (and the time of stamp-less events)', helpValue: 'ISO' }),
+    meta: Flags.boolean({ description: 'also write signal and exit lines as records with "type": "signal" / "exit"', default: false }),
+    strict: strictFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags, argv } = await this.parse(Parse);
+    if (flags.date !== undefined) {
+      try {
+        parseDate(flags.date);
+      } catch (error) {
+        this.usageError(`--date: ${(error as Error).message}`, 'give the day as YYYY-MM-DD, e.g. --date 2026-11-27');
+      }
+    }
+    if (flags.start !== undefined) {
+      try {
+        parseInstant(flags.start);
+      } catch (error) {
+        this.usageError(`--start: ${(error as Error).message}`, 'give a time like 2026-11-27T20:53:07.000000Z');
+      }
+    }
+    const files = argv as string[];
+    const strict = flags.strict;
+
+    await this.runStream((ctx): Observable<TraceRecord> => {
+      // Stop reading on SIGINT/SIGTERM but let the parser flush (held and unfinished calls)
+      // and skip the files not read yet: a replaying subject, as later files subscribe after the signal.
+      const stopped = new ReplaySubject<void>(1);
+      const stopWatch = ctx.stop$.subscribe(() => stopped.next());
+      let invalid = 0;
+      let oversized: StracectlError | undefined;
+      const report = (location: string, reason: string): void => {
+        if (strict) throw new StracectlError('INVALID_INPUT', `${location}: ${reason}`);
+        invalid++;
+        ctx.diagnostics.warn(`${location}: ${reason} (line skipped)`);
+      };
+
+      const perFile = (name: string): OperatorFunction<string, TraceRecord> => (lines) => {
+        const parsed = (strict ? lines.pipe(failOnOversized(() => oversized)) : lines).pipe(
+          takeUntil(stopped),
+          parseStrace({
+            date: flags.date ?? defaultDate(name),
+            start: flags.start,
+            emitMeta: flags.meta,
+            onInvalidLine: (lineNumber, reason) => report(`${name}:${lineNumber}`, reason),
+          }),
+        );
+        return flags.normalize ? parsed.pipe(normalize()) : parsed;
+      };
+
+      return (
+        linesFromInputs(
+          files,
+          {
+            flow: ctx.flow,
+            onOversizedLine: (location, length) => {
+              // Called from the stream's data handler: under --strict the error is raised in the pipeline instead.
+              if (strict) oversized ??= new StracectlError('INVALID_INPUT', `${location}: line too long (${length} characters)`);
+              else report(location, `line too long (${length} characters)`);
+            },
+          },
+          perFile,
+        ) as Observable<TraceRecord>
+      ).pipe(
+        finalize(() => {
+          stopWatch.unsubscribe();
+          if (invalid > 0) ctx.diagnostics.info(`skipped ${invalid} invalid line${invalid === 1 ? '' : 's'}`);
+        }),
+      );
+    }, parsedRecordToJson);
+  }
+}
+
+/** The day of -t/-tt stamps when --date is not given: the file's mtime (UTC), today for stdin. */
+function defaultDate(name: string): string {
+  if (name !== 'stdin') {
+    try {
+      return statSync(name).mtime.toISOString().slice(0, 10);
+    } catch {
+      // Unreadable: opening it fails next with the proper error.
+    }
+  }
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Errors the stream at the (emptied) line that went over the length cap. */
+function failOnOversized(pending: () => StracectlError | undefined): OperatorFunction<string, string> {
+  return (lines) =>
+    new Observable<string>((subscriber) =>
+      lines.subscribe({
+        next(line) {
+          const error = line === '' ? pending() : undefined;
+          if (error !== undefined) subscriber.error(error);
+          else subscriber.next(line);
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
