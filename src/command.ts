@@ -39,7 +39,9 @@ export abstract class BaseCommand extends Command {
       return;
     }
     if (error instanceof Errors.CLIError && (error.oclif?.exit === 2 || /flag|argument|Expected/i.test(error.message))) {
-      const firstLine = error.message.split('\n').find((line) => line.trim() !== '') ?? error.message;
+      // oclif wraps some messages ("The following error occurred:\n  Missing required flag…\nSee more help…"): keep the substance.
+      const firstLine =
+        error.message.split('\n').find((line) => line.trim() !== '' && !/^The following errors? occurred|^See more help/.test(line.trim())) ?? error.message;
       process.stderr.write(diagnostic(name, firstLine.trim()) + '\n');
       process.stderr.write(`hint: see \`stracectl ${name} --help\`\n`);
       process.exitCode = EXIT.USAGE;

@@ -394,7 +394,7 @@ export interface FailCondition {
 /** A malformed `--fail-on` expression (a usage error). */
 export class FailOnSyntaxError extends Error {}
 
-const METRIC_ALIASES: Record<string, DiffMetric> = { calls: 'count', 'err%': 'error_pct', errpct: 'error_pct', error_rate: 'error_pct', latency: 'avg' };
+const METRIC_ALIASES: Record<string, DiffMetric> = { calls: 'count', 'err%': 'error_pct', errpct: 'error_pct', error_rate: 'error_pct' };
 const CONDITION = /^(?:([A-Za-z_][A-Za-z0-9_]*)\s*:\s*)?(?:(new|vanished)|([A-Za-z0-9_%]+)\s*(>=|<=|>|<)\s*([+-]?)\s*(\d+(?:\.\d+)?)\s*(%|pp|ns|us|µs|ms|s)?)$/;
 
 export const FAIL_ON_SYNTAX =

@@ -107,9 +107,14 @@ export class TraceSession {
   /** One syscall's stats and recent failing calls; aliases resolve; undefined if never seen. */
   detail(name: string): SyscallDetail | undefined {
     const canonical = canonicalName(name);
-    const stats = this.snapshot().find((record) => record.name === canonical);
+    const stats = this.externalStats.get(canonical) ?? this.stats.recordOf(canonical);
     if (stats === undefined) return undefined;
-    return { stats, recent_errors: this.errorSamples.get(canonical)?.toArray() ?? [] };
+    return { stats: { ...stats, name: canonical }, recent_errors: this.recentErrors(canonical) };
+  }
+
+  /** The last failing calls of one syscall (canonical or alias name), oldest first. */
+  recentErrors(name: string): SyscallEvent[] {
+    return this.errorSamples.get(canonicalName(name))?.toArray() ?? [];
   }
 
   /** Share of calls per category, in percent (categories with calls only). */

@@ -171,6 +171,11 @@ export class StatsAccumulator {
     return sortStats([...this.groups.values()].map((group) => group.toRecord()), sort);
   }
 
+  /** The stats of one group keyed by name (only when grouped by name alone). */
+  recordOf(name: string): StatsRecord | undefined {
+    return this.groups.get(name)?.toRecord();
+  }
+
   /** Latency histogram of a group keyed by name (only when grouped by name alone). */
   histogramOf(name: string): LatencyHistogram | undefined {
     return this.groups.get(name)?.latency;

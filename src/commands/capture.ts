@@ -23,6 +23,7 @@ export default class Capture extends BaseCommand {
     'stracectl capture --syscalls openat,connect --errors-only -- make -j4',
     'stracectl capture --program-output null -- ./server | stracectl top',
   ];
+  static usage = ['capture [FLAGS] -- CMD [ARGS…]', 'capture [FLAGS] -p PID [-p PID…]'];
   static strict = false;
   static flags = {
     pid: Flags.string({ char: 'p', description: 'attach to this process id (repeatable; "1,2" and "1 2" also work)', multiple: true }),

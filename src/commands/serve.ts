@@ -11,6 +11,7 @@ import { Diagnostics, FlowControl } from '../io.js';
 import { ReportSession } from '../report/timeline.js';
 import { checkReportTarget, writeReport } from '../report/write.js';
 import { buildServer } from '../server/app.js';
+import { isLoopbackHost } from '../server/auth.js';
 import { IngestPacer } from '../server/pacer.js';
 import { TraceSession } from '../session.js';
 import { parsePids } from './capture.js';
@@ -78,6 +79,9 @@ export default class Serve extends BaseCommand {
     if (flags.token !== undefined && flags.token !== '') {
       // The token itself is never printed.
       this.diagnose(`token required: open ${url}?token=<your token> once, or send "Authorization: Bearer <your token>"`);
+    }
+    if (!isLoopbackHost(flags.host) && (flags.token === undefined || flags.token === '')) {
+      this.diagnose(`warning: listening on ${flags.host} without a token: anyone who can reach this port can read the trace (set STRACECTL_TOKEN)`);
     }
     if (!tracing && process.stdin.isTTY) this.diagnose('reading events from stdin (pipe them in: stracectl capture -p PID | stracectl serve)');
 

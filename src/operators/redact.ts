@@ -14,7 +14,7 @@ export interface RedactOptions {
   level: RedactLevel;
   /** Extra patterns masked as `<redacted>` everywhere (string contents are matched decoded). */
   patterns?: readonly RegExp[];
-  /** Replace values by a stable short hash (`<path:3f9a1c>`) instead of a bare `<path>`; secrets are never hashed. */
+  /** Replace values by a stable short hash (`<path:372f8b>`) instead of a bare `<path>`; secrets are never hashed. */
   hash?: boolean;
   /** HMAC key of the hashes: the same salt gives the same hash across runs and machines (default: empty). */
   salt?: string;
@@ -31,7 +31,7 @@ export interface RedactOptions {
  *
  * @example
  * events$.pipe(redact({ level: 'low', hash: true }))
- * // openat(AT_FDCWD, "/home/alice/.netrc", O_RDONLY)  → args 'AT_FDCWD, "<dir:5c1e0a>/.netrc", O_RDONLY'
+ * // openat(AT_FDCWD, "/home/alice/.netrc", O_RDONLY)  → args 'AT_FDCWD, "<dir:2728cb>/.netrc", O_RDONLY'
  * // write(3, "password=hunter2\n", 17)              → args '3, "password=<secret>\n", 17'
  */
 export function redact(options: RedactOptions): OperatorFunction<TraceRecord, TraceRecord> {
@@ -57,7 +57,7 @@ const SECRET_KEY_VALUE = keyValue('&;,');
 const USER_KEY_VALUE = keyValue('&;,(){}\\[\\]');
 const AUTH_HEADER = /\b((?:proxy-)?authorization|x-api-key|x-auth-token|x-amz-security-token|set-cookie|cookie)(["']?\s*:\s*)(["']?)((?:bearer|basic|digest|negotiate|token|aws4-hmac-sha256)\s+)?([^\r\n"']*)/gi;
 const BEARER = /\b(Bearer\s+)(?!<)[^\s"',;]+/g;
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s\/:@<>"']+)(?::([^\s\/@<>"']*))?@/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@<>"']+)(?::([^\s/@<>"']*))?@/gi;
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 const TOKEN_SHAPES = [
   /\beyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*){0,2}/g, // JWT (base64url of '{"')

@@ -52,6 +52,11 @@ export async function runSinkPipeline<T>(options: SinkPipelineOptions<T>): Promi
   const { logger } = options;
   const maxPending = options.maxPendingBatches ?? 4;
   const abort = new AbortController();
+  // A second Ctrl-C while the sink is still flushing (a collector that does not answer) means "quit now".
+  const forceQuit = (signal: NodeJS.Signals): void => {
+    logger.warn(`${signal} again: exiting without waiting for the sink to flush`);
+    process.exit(signal === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM);
+  };
   let finished: Promise<void> | undefined;
   let closeError: unknown;
   let failedBatches = 0;
@@ -70,9 +75,13 @@ export async function runSinkPipeline<T>(options: SinkPipelineOptions<T>): Promi
       });
       deliveredItems += size;
     } catch (error) {
+      // A write may have removed what it did deliver from the batch (see SinkCommand.write).
+      const undelivered = batch.length;
       failedBatches++;
-      failedItems += size;
-      logger.error(`could not deliver a batch of ${size} item${size === 1 ? '' : 's'}: ${errorMessage(error)}`);
+      failedItems += undelivered;
+      deliveredItems += size - undelivered;
+      const items = `${size} item${size === 1 ? '' : 's'}`;
+      logger.error(`could not deliver ${undelivered === size ? `a batch of ${items}` : `${undelivered} of a batch of ${items}`}: ${errorMessage(error)}`);
     }
   };
 
@@ -81,7 +90,11 @@ export async function runSinkPipeline<T>(options: SinkPipelineOptions<T>): Promi
     output: options.output,
     build: (ctx) =>
       new Observable<TraceRecord>((subscriber) => {
-        const stopSubscription = ctx.stop$.subscribe(() => abort.abort());
+        const stopSubscription = ctx.stop$.subscribe(() => {
+          abort.abort();
+          process.on('SIGINT', forceQuit);
+          process.on('SIGTERM', forceQuit);
+        });
         const events = new Subject<SyscallEvent>();
         const queue: T[][] = [];
         let batch: T[] = [];
@@ -165,6 +178,8 @@ export async function runSinkPipeline<T>(options: SinkPipelineOptions<T>): Promi
       }),
   }).finally(async () => {
     if (finished !== undefined) await finished.catch(() => undefined);
+    process.off('SIGINT', forceQuit);
+    process.off('SIGTERM', forceQuit);
   });
 
   let status = exitCode;

@@ -38,7 +38,8 @@ a{color:var(--blue);text-decoration:none}a:hover{text-decoration:underline}
 a.flag{display:inline-block;margin-left:6px;padding:0 5px;border-radius:8px;background:var(--blue);color:#fff;font-size:11px;font-weight:700}
 code,.args{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 td.args{overflow-wrap:anywhere;word-break:break-all;max-width:720px}
-.scroll{overflow-x:auto}
+.scroll{overflow-x:auto}.scroll.tall{max-height:560px;overflow-y:auto}
+td.t{white-space:nowrap}
 .chart{max-width:100%;height:auto;font-size:11px}
 .chart .label{font-size:12px;font-weight:600;fill:var(--fg)}
 .chart .value,.chart .tick{fill:var(--muted)}

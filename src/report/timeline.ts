@@ -5,10 +5,11 @@
  * since the epoch, so merging is exact and out-of-order events still land in
  * the right bucket.
  */
-import { isMetaRecord, type TraceRecord } from '../event.js';
+import { isMetaRecord, type SyscallEvent, type TraceRecord } from '../event.js';
 import { canonicalName } from '../kb/aliases.js';
 import { isShortWrite } from '../kb/triage.js';
-import { TraceSession, type SessionOptions } from '../session.js';
+import { normalizeEvent } from '../operators/normalize.js';
+import { RingBuffer, TraceSession, type SessionOptions } from '../session.js';
 
 export interface TimeBucket {
   /** Start of the bucket, ms since the epoch. */
@@ -89,7 +90,9 @@ export class CallTimeline {
 
 /**
  * A TraceSession that also keeps what only the report shows: calls over
- * time and short-write counts per syscall (triage evidence). A drop-in
+ * time, short-write counts per syscall (triage evidence), and the recent
+ * failing calls per syscall in a form read without a stats snapshot per
+ * syscall (TraceSession.detail() computes one per call). A drop-in
  * replacement wherever a session may end up in a report (`top --report`,
  * `serve --report`).
  */
@@ -97,19 +100,32 @@ export class ReportSession extends TraceSession {
   readonly timeline: CallTimeline;
   /** Canonical name → successful writes that moved fewer bytes than asked. */
   readonly shortWrites = new Map<string, number>();
+  private readonly failures = new Map<string, RingBuffer<SyscallEvent>>();
+  private readonly failureSamples: number;
 
   constructor(options: SessionOptions & { timeBuckets?: number } = {}) {
     super(options);
     this.timeline = new CallTimeline(options.timeBuckets ?? 120);
+    this.failureSamples = options.errorSamples ?? 20;
   }
 
   override add(record: TraceRecord): void {
     super.add(record);
     if (isMetaRecord(record)) return;
     this.timeline.add(Date.parse(record.timestamp), record.error !== '');
-    if (record.error === '' && isShortWrite(record)) {
+    if (record.error !== '') {
+      const event = normalizeEvent(record);
+      let samples = this.failures.get(event.name);
+      if (samples === undefined) this.failures.set(event.name, (samples = new RingBuffer(this.failureSamples)));
+      samples.push(event);
+    } else if (isShortWrite(record)) {
       const name = canonicalName(record.name);
       this.shortWrites.set(name, (this.shortWrites.get(name) ?? 0) + 1);
     }
+  }
+
+  /** The last failing calls of a syscall (aliases resolve), oldest first. */
+  recentErrors(name: string): SyscallEvent[] {
+    return this.failures.get(canonicalName(name))?.toArray() ?? [];
   }
 }

@@ -30,6 +30,10 @@ describe('dashboard in chromium', () => {
     server.child.stdin.write(readFileSync(eventsPath));
     for (const args of [SCRIPT_ARGS, IMG_ARGS]) server.child.stdin.write(JSON.stringify(makeEvent({ name: 'openat', args, error: 'ENOENT', ret: '-1' })) + '\n');
     server.child.stdin.write(JSON.stringify(makeEvent({ name: EVIL_NAME, args: '<b>bold</b>', error: 'EPERM', ret: '-1' })) + '\n');
+    // Everything ingested before the page opens, so the page and /api/stats agree until the live step.
+    for (let events = 0; events !== 1269; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      events = ((await (await fetch(`${server.url}healthz`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { events: number }).events;
+    }
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
@@ -71,7 +75,7 @@ describe('dashboard in chromium', () => {
     assert.ok(rows.some((r) => r.severity === 'yellow'), 'the fixture has yellow rows');
     const segments = await page.$$eval('#catbar span', (spans) => spans.map((s) => s.getAttribute('data-category')));
     assert.deepEqual(new Set(segments), new Set(expected.map((s) => s.category)));
-    assert.match((await page.textContent('[data-counter="events"] dd')) ?? '', /^1,269$/);
+    await page.waitForFunction(() => document.querySelector('[data-counter="events"] dd')?.textContent === '1,269');
   });
 
   it('renders injected markup as text', async () => {

@@ -183,7 +183,7 @@ describe('top in a real terminal (tmux)', { skip: hasTmux ? false : 'tmux is not
     assert.match(screen, /NAME[^\n]+\n!fstat +FS +187 +131 /, 'most errors first');
     for (const key of ['err%', 'avg', 'p95', 'p99', 'total', 'count']) {
       tmux.keys('s');
-      await tmux.waitForText(new RegExp(`sort: ${key.replace('%', '%')} `));
+      await tmux.waitForText(new RegExp(`sort: ${key} `));
     }
 
     tmux.keys('c');
@@ -254,6 +254,23 @@ describe('top in a real terminal (tmux)', { skip: hasTmux ? false : 'tmux is not
     assert.match(screen, /stracectl top/, 'the screen was not cleared by the args');
     assert.notEqual(tmux.format('#{pane_title}'), 'pwned', 'the window title was not set');
     await quitCleanly(tmux);
+  });
+
+  test('on a terminal, --no-tui prints the table; with stdin the terminal and no input, a usage error', async () => {
+    const table = terminal(120, 30);
+    table.start(topCommand(EVENTS, ' --no-tui --limit 3'));
+    let screen = await table.waitForText(/EXIT=\d+/);
+    assert.match(screen, /EXIT=0/);
+    assert.match(screen, /│ write +│ I\/O +│ +322 │/);
+    assert.match(screen, /└─+┴/);
+    assert.doesNotMatch(screen, /INPUT ENDED/);
+
+    const noInput = terminal(120, 30);
+    noInput.start(`node ${sh(binRun)} top`);
+    screen = await noInput.waitForText(/EXIT=\d+/);
+    assert.match(screen, /stracectl top: no input: stdin is the terminal/);
+    assert.match(screen, /EXIT=2/);
+    assert.match(screen, /TTY=restored/);
   });
 
   test('SIGTERM while running: the terminal is restored and top exits 143', async () => {

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { canonicalName, categoryOf } from '../../src/kb/aliases.js';
 import { binRun, fixturesDir, readEvents } from '../helpers.js';
+import { parseHeaders } from '../../plugins/otel/src/commands/otel.js';
+import { addNanos, hrTimeOf, signalUrl } from '../../plugins/otel/src/telemetry.js';
 import { metricPoints, resourceAttributes, runCliAsync, spansOf, startOtlpReceiver, type MetricPoint, type Receiver } from './receivers.js';
 
 const eventsPath = join(fixturesDir, 'ndjson/events.ndjson');
@@ -45,6 +47,28 @@ function lastMetrics(receiver: Receiver): MetricPoint[] {
 function allSpans(receiver: Receiver) {
   return receiver.requests.filter((request) => request.path === '/v1/traces' && request.decoded !== undefined).flatMap((request) => spansOf(request.decoded));
 }
+
+describe('otel helpers', () => {
+  it('appends the signal path to the endpoint, keeping a path prefix', () => {
+    assert.equal(signalUrl('http://localhost:4318', 'metrics'), 'http://localhost:4318/v1/metrics');
+    assert.equal(signalUrl('https://otel.example.com/prefix/', 'traces'), 'https://otel.example.com/prefix/v1/traces');
+  });
+
+  it('keeps the microseconds of a timestamp', () => {
+    assert.deepEqual(hrTimeOf('2026-11-27T20:53:07.739371Z'), [1795812787, 739_371_000]);
+    assert.deepEqual(hrTimeOf('2026-11-27T20:53:07Z'), [1795812787, 0]);
+    assert.equal(hrTimeOf('20:53:07'), undefined);
+    assert.deepEqual(addNanos([10, 999_999_000], 2_000), [11, 1_000]);
+  });
+
+  it('parses --headers without ever quoting a value', () => {
+    assert.deepEqual(parseHeaders(['authorization=Bearer a=b', 'x-k= v ']), { authorization: 'Bearer a=b', 'x-k': 'v' });
+    const problem = parseHeaders(['ok=1', 'authorization: Bearer s3cret']);
+    assert.equal(typeof problem, 'string');
+    assert.match(problem as string, /argument 2/);
+    assert.ok(!(problem as string).includes('s3cret'));
+  });
+});
 
 for (const protocol of ['http/protobuf', 'http/json'] as const) {
   describe(`stracectl otel --protocol ${protocol}`, () => {
@@ -203,6 +227,28 @@ describe('stracectl otel delivery', () => {
       assert.equal(status, 130, stderr);
       const calls = lastMetrics(receiver).filter((point) => point.metric === 'stracectl.syscall.calls');
       assert.equal(calls.reduce((sum, point) => sum + point.value!, 0), 40);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a second SIGINT while the final export hangs quits at once (130)', async () => {
+    const receiver = await startOtlpReceiver(() => 0);
+    try {
+      const child = spawn(process.execPath, [binRun, 'otel', '--endpoint', receiver.url, '--tee', '--timeout', '10m'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      child.stdin.write(eventsText.split('\n').slice(0, 10).join('\n') + '\n');
+      while (stdout.split('\n').length <= 10) await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill('SIGINT');
+      // The final flush is under way once the receiver holds a request it will never answer.
+      while (receiver.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill('SIGINT');
+      assert.equal(await closed, 130, stderr);
+      assert.match(stderr, /stracectl otel: warning: SIGINT again: exiting without waiting for the sink to flush/);
     } finally {
       await receiver.close();
     }

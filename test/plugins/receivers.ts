@@ -48,7 +48,7 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** An OTLP/HTTP receiver; `status(request, index)` scripts the answers (default 200). */
+/** An OTLP/HTTP receiver; `status(path, index)` scripts the answers (default 200; 0 = never answer). */
 export async function startOtlpReceiver(status: (path: string, index: number) => number = () => 200): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const server = createServer((req, res) => {
@@ -67,6 +67,7 @@ export async function startOtlpReceiver(status: (path: string, index: number) =>
           : type.toObject(type.decode(body), { longs: String, enums: String, bytes: String, arrays: true });
       }
       requests.push({ path, contentType, headers: req.headers, body, decoded });
+      if (code === 0) return; // a collector that hangs
       res.writeHead(code, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' });
       res.end(contentType.includes('json') ? '{}' : '');
     });

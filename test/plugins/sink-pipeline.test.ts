@@ -133,6 +133,18 @@ describe('runSinkPipeline', () => {
     assert.match(sink.stderr(), /error: 2 items were not delivered\n/);
   });
 
+  it('counts only what a write left in the batch as undelivered', async () => {
+    const sink = harness(from([event(1), event(2), event(3)]), {
+      write: async (batch) => {
+        batch.shift(); // delivered the first one, then failed for good
+        throw new SinkError('HTTP 404', { retryable: false });
+      },
+    });
+    const result = await sink.run();
+    assert.deepEqual(result, { exitCode: 1, failedBatches: 1, failedItems: 2, deliveredItems: 1 });
+    assert.match(sink.stderr(), /error: could not deliver 2 of a batch of 3 items: HTTP 404\n/);
+  });
+
   it('does not retry an error marked not retryable', async () => {
     const sink = harness(from([event(1)]), {
       write: async () => {

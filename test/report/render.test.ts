@@ -80,7 +80,7 @@ describe('renderReport on a real trace (fixtures/ndjson/events.ndjson)', () => {
 
   it('lists recent failing calls with their args, newest first', () => {
     const section = /<section id="recent-errors">.*?<\/section>/s.exec(html)?.[0] ?? '';
-    const times = [...section.matchAll(/<tr><td><code>([^<]+)<\/code>/g)].map((m) => m[1]!);
+    const times = [...section.matchAll(/<tr><td class="t"><code>([^<]+)<\/code>/g)].map((m) => m[1]!);
     assert.ok(times.length > 0 && times.length <= REPORT_LIMITS.recentErrors);
     assert.deepEqual(times, [...times].sort().reverse());
     assert.match(section, /<td>ioctl<\/td><td class="args">/);
@@ -186,6 +186,8 @@ describe('renderReport edge cases', () => {
     const html = renderReport(sessionOf(fixtureEvents, new TraceSession()), { generatedAt: GENERATED_AT });
     assert.doesNotMatch(html, /id="timeline"/);
     assert.match(html, /<div class="v">1,266<\/div>/);
+    assert.match(html, /<td>ioctl<\/td><td class="args">/, 'recent failing calls come from detail()');
+    assert.match(html, /<article [^>]*id="finding-\d+"><h3><span class="tag red">[^<]*<\/span>ioctl<\/h3>/);
   });
 
   it('says when the source had no timing instead of drawing empty histograms', () => {

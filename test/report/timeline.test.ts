@@ -95,5 +95,13 @@ describe('ReportSession', () => {
     assert.equal(buckets.reduce((sum, bucket) => sum + bucket.calls, 0), 3);
     assert.equal(buckets.reduce((sum, bucket) => sum + bucket.errors, 0), 1);
     assert.equal(session.timeline.maxMs - session.timeline.minMs, 3);
+    assert.deepEqual(session.recentErrors('openat').map((e) => e.args), ['"/x"']);
+  });
+
+  it('keeps the last failing calls per canonical syscall, aliases resolved', () => {
+    const session = new ReportSession({ errorSamples: 2 });
+    for (let i = 0; i < 5; i++) session.add(event({ name: i % 2 === 0 ? 'newfstatat' : 'stat', args: `"/f${i}"`, ret: '-1', error: 'ENOENT' }));
+    assert.deepEqual(session.recentErrors('newfstatat').map((e) => [e.name, e.args]), [['fstat', '"/f3"'], ['fstat', '"/f4"']]);
+    assert.deepEqual(session.recentErrors('fstat'), session.detail('fstat')?.recent_errors);
   });
 });
