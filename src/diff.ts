@@ -9,7 +9,7 @@ import Table from 'cli-table3';
 import { Observable, defer } from 'rxjs';
 import { formatDuration, parseDuration } from './duration.js';
 import { StracectlError, printable } from './errors.js';
-import { isStatsRecord, validateRecord, type Category, type StatsRecord, type SyscallEvent } from './event.js';
+import { isMetaRecord, isStatsRecord, validateRecord, type Category, type MetaRecord, type StatsRecord, type SyscallEvent } from './event.js';
 import { linesFromStream } from './io.js';
 import { canonicalName, categoryOf } from './kb/aliases.js';
 import { normalizeEvent } from './operators/normalize.js';
@@ -98,11 +98,15 @@ export interface RunBuilderOptions {
 /**
  * Folds the lines of one run file into a RunSummary. The first record
  * decides the kind: events (aggregated here) or stats records; a JSON array
- * (`top --json`) is read as a whole. Bad lines are reported and skipped.
+ * (`top --json`) is read as a whole; with `{type: "stats"}` snapshots
+ * (`capture --summary`) the last snapshot is the run. Bad lines are
+ * reported and skipped.
  */
 export class RunBuilder {
   private kind: 'events' | 'stats' | undefined;
-  private readonly accumulator = new StatsAccumulator(['name']);
+  private accumulator = new StatsAccumulator(['name']);
+  /** Saw an in-kernel snapshot (`capture --summary`): the events next to them are samples, not the run. */
+  private snapshots = false;
   private totalNs = 0;
   /** Stats by their own group key: with `aggregate --interval` the last snapshot of each group wins. */
   private readonly statsByKey = new Map<string, StatsRecord>();
@@ -159,7 +163,7 @@ export class RunBuilder {
   private addValue(value: unknown, location: string): void {
     const stats = isStatsRecord(value) && typeof (value as { args?: unknown }).args !== 'string';
     if (stats) {
-      const reason = this.kind === 'events' ? 'a stats record in a file of events' : statsProblem(value);
+      const reason = this.kind === 'events' && !this.snapshots ? 'a stats record in a file of events' : statsProblem(value);
       if (reason !== null) return this.invalid(location, reason);
       this.kind = 'stats';
       const record = value as StatsRecord;
@@ -168,8 +172,21 @@ export class RunBuilder {
     }
     const reason = validateRecord(value);
     if (reason !== null) return this.invalid(location, reason);
-    const record = value as SyscallEvent;
-    if (typeof (record as { type?: unknown }).type === 'string') return; // meta records are not syscalls
+    const record = value as SyscallEvent | MetaRecord;
+    if (isMetaRecord(record)) {
+      // `capture --summary` (eBPF) writes cumulative `{type: "stats", stats: [...]}` snapshots.
+      if (record.type === 'stats' && Array.isArray(record.stats)) {
+        if (!this.snapshots) {
+          this.snapshots = true;
+          this.accumulator = new StatsAccumulator(['name']);
+          this.totalNs = 0;
+          this.kind = undefined;
+        }
+        record.stats.forEach((element, index) => this.addValue(element, `${location} (stats ${index + 1})`));
+      }
+      return;
+    }
+    if (this.snapshots) return;
     if (this.kind === 'stats') return this.invalid(location, 'an event in a file of stats records');
     this.kind = 'events';
     this.accumulator.add(normalizeEvent(record));

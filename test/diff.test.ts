@@ -95,6 +95,17 @@ describe('RunBuilder', () => {
     assert.deepEqual(run.stats, A.stats);
   });
 
+  it('capture --summary output: the last {type: "stats"} snapshot is the run, the sampled events next to it are not counted', async () => {
+    const half = await statsOf(eventsA.slice(0, 600));
+    const full = await statsOf(eventsA);
+    const failing = eventsA.filter((event) => event.error !== '').slice(0, 3).map((event) => JSON.stringify(event));
+    const snapshot = (stats: StatsRecord[]) => JSON.stringify({ type: 'stats', stats, timestamp: '2026-11-27T20:53:10.000000Z' });
+    const run = build([failing[0]!, snapshot(half), failing[1]!, failing[2]!, snapshot(full)]);
+    assert.equal(run.kind, 'stats');
+    assert.equal(run.calls, 1266);
+    assert.deepEqual(run.stats, A.stats);
+  });
+
   it('skips bad lines with their location, or throws INVALID_INPUT with strict; meta records are ignored', () => {
     const good = JSON.stringify(eventsA[0]);
     const lines = [good, '{"pid": 1', '', JSON.stringify({ type: 'exit', pid: 1, status: 0 }), JSON.stringify({ name: 'read', count: 3, errors: 0, p50_ns: 1, p95_ns: 1, p99_ns: 1 }), '[1]', good];

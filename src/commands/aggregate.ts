@@ -17,7 +17,7 @@ export default class Aggregate extends StreamCommand {
   static args = { files: Args.string({ description: 'NDJSON event files (default: stdin)', required: false, ignoreStdin: true }) };
   static strict = false;
   static flags = {
-    by: Flags.string({ description: 'group by these fields, comma-separated', multiple: true, delimiter: ',', options: [...GROUP_FIELDS], default: ['name'] }),
+    by: Flags.string({ description: 'group by these fields, comma-separated', multiple: true, multipleNonGreedy: true, delimiter: ',', options: [...GROUP_FIELDS], default: ['name'] }),
     interval: Flags.string({ description: 'also emit a cumulative snapshot every interval (1s, 500ms)' }),
     sort: Flags.string({ description: 'order of the records', options: [...SORT_KEYS], default: 'count' }),
     strict: strictFlag,

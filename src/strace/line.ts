@@ -332,8 +332,10 @@ function readResult(line: string, from: number, end: number, out: ScannedLine): 
 
 /**
  * Finds the result of a finished call whose arguments start at `argsStart`:
- * forward scan first, then `) = ` candidates from the right. Sets args and
- * the result fields; false when no candidate reads as a result.
+ * forward scan first, then `) = ` candidates from the right (for brackets
+ * the forward scan could not balance, e.g. in a decoration it did not
+ * recognise). Sets args and the result fields; false when no candidate reads
+ * as a result.
  */
 function readCall(line: string, argsStart: number, out: ScannedLine): boolean {
   const len = line.length;
@@ -345,6 +347,8 @@ function readCall(line: string, argsStart: number, out: ScannedLine): boolean {
     out.args = line.slice(argsStart, close);
     return true;
   }
+  // strace always closes its strings: an open one means a cut or corrupted line, not something to salvage.
+  if (close === -2) return false;
   // Fallback: the rightmost `)  = ` whose tail is a well-formed result.
   let at = line.lastIndexOf(' = ', end);
   while (at > argsStart) {

@@ -20,6 +20,8 @@ export interface TopFeed {
   session: TraceSession;
   /** Set when reading the input failed (shown in the header; the view stays). */
   error?: string;
+  /** Diagnostics held back while the view owns the terminal (printed when it closes). */
+  heldMessages?: number;
 }
 
 export interface AppProps {
@@ -131,7 +133,7 @@ export function App({ feed, info, ticks, now = Date.now, size: fixedSize, colour
     );
   }
 
-  const header = <LinesView height={2} lines={headerLines(snapshot, state, info, feed.error)} />;
+  const header = <LinesView height={2} lines={headerLines(snapshot, state, info, feed.error, feed.heldMessages)} />;
 
   if (state.overlay !== 'none') {
     const scroll = Math.min(state.scroll, maxScroll);

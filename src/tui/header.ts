@@ -34,7 +34,7 @@ function traceSpan(snapshot: TopSnapshot): string | undefined {
   return Number.isFinite(ms) && ms >= 0 ? formatDuration(ms * 1e6) : undefined;
 }
 
-export function headerLines(snapshot: TopSnapshot, state: ViewState, info: SourceInfo, inputError?: string): Line[] {
+export function headerLines(snapshot: TopSnapshot, state: ViewState, info: SourceInfo, inputError?: string, heldMessages = 0): Line[] {
   const first: Line = [{ text: ' stracectl top ', bold: true, inverse: true }, { text: ' ' }];
   if (inputError !== undefined) first.push({ text: ` INPUT FAILED: ${terminalSafe(inputError)} `, color: 'red', inverse: true, bold: true }, { text: ' ' });
   else if (snapshot.ended) first.push({ text: ' INPUT ENDED ', color: 'yellow', inverse: true, bold: true }, { text: ' ' });
@@ -54,8 +54,9 @@ export function headerLines(snapshot: TopSnapshot, state: ViewState, info: Sourc
     { text: `${formatCount(snapshot.errors)} (${errorPct.toFixed(1)}%)`, color: snapshot.errors > 0 ? 'red' : undefined },
     { text: ' │ lost ' },
     { text: formatCount(snapshot.lost), color: snapshot.lost > 0 ? 'red' : undefined, bold: snapshot.lost > 0 },
-    { text: ` │ pids ${snapshot.pids} │ syscalls ${snapshot.stats.length}` },
   );
+  if (heldMessages > 0) second.push({ text: ' │ ' }, { text: `${heldMessages} message${heldMessages === 1 ? '' : 's'} on exit`, color: 'yellow' });
+  second.push({ text: ` │ pids ${snapshot.pids} │ syscalls ${snapshot.stats.length}` });
   return [first, second];
 }
 

@@ -39,10 +39,12 @@ const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: EXIT.SIGI
 
 export async function runTui(options: RunTuiOptions): Promise<TuiResult> {
   const session = options.session ?? new TraceSession();
-  const feed: TopFeed = { session };
+  const feed: TopFeed = { session, heldMessages: 0 };
   const keyboard = openKeyboard();
   const stdout = process.stdout;
-  const stderr = new StderrHold();
+  const stderr = new StderrHold((count) => {
+    feed.heldMessages = count;
+  });
   const screen = enterFullScreen(stdout, keyboard);
   if (process.stderr.isTTY) stderr.start();
   keepCursorCodeOutOfStderrLog();

@@ -103,7 +103,10 @@ export class StderrHold {
   private active = false;
   count = 0;
 
-  constructor(private readonly limit = 200) {}
+  constructor(
+    private readonly onMessage: (count: number) => void = () => undefined,
+    private readonly limit = 200,
+  ) {}
 
   start(): void {
     if (this.active) return;
@@ -127,6 +130,7 @@ export class StderrHold {
 
   private keep(text: string): void {
     this.count++;
+    this.onMessage(this.count);
     if (this.head.length < this.limit) this.head.push(text);
     else {
       this.tail.push(text);

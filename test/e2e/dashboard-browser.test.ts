@@ -31,8 +31,12 @@ describe('dashboard in chromium', () => {
     for (const args of [SCRIPT_ARGS, IMG_ARGS]) server.child.stdin.write(JSON.stringify(makeEvent({ name: 'openat', args, error: 'ENOENT', ret: '-1' })) + '\n');
     server.child.stdin.write(JSON.stringify(makeEvent({ name: EVIL_NAME, args: '<b>bold</b>', error: 'EPERM', ret: '-1' })) + '\n');
     // Everything ingested before the page opens, so the page and /api/stats agree until the live step.
-    for (let events = 0; events !== 1269; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      events = ((await (await fetch(`${server.url}healthz`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { events: number }).events;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const health = (await (await fetch(`${server.url}healthz`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { events: number };
+      if (health.events === 1269) break;
+      if (Date.now() > deadline) throw new Error(`serve ingested only ${health.events} of 1269 events`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',

@@ -241,6 +241,8 @@ describe('top live view: overlays and views', () => {
     assert.match(view.frame(), /INPUT ENDED/);
     assert.match(view.frame(), /lost 42/);
     assert.match(view.rawFrame(), /\u001b\[31m\u001b\[1m42|\u001b\[1m\u001b\[31m42/, 'lost count in bold red');
+    const held = await renderTop({ heldMessages: 3 });
+    assert.match(held.frame(), /lost 0 │ 3 messages on exit │ pids/, 'diagnostics held back while the view runs are announced');
   });
 
   test('q and Ctrl-C quit', async () => {

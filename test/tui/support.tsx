@@ -57,7 +57,7 @@ async function settle(frames: () => number): Promise<void> {
 }
 
 export async function renderTop(
-  options: { session?: TraceSession; records?: TraceRecord[]; columns?: number; rows?: number; colour?: boolean; sort?: TopSortKey; ended?: boolean } = {},
+  options: { session?: TraceSession; records?: TraceRecord[]; columns?: number; rows?: number; colour?: boolean; sort?: TopSortKey; ended?: boolean; heldMessages?: number } = {},
 ): Promise<Harness> {
   const session = options.session ?? fixtureSession();
   for (const record of options.records ?? []) session.add(record);
@@ -67,7 +67,7 @@ export async function renderTop(
   let clock = 1_000;
   const instance = render(
     <App
-      feed={{ session }}
+      feed={{ session, heldMessages: options.heldMessages }}
       info={{ source: 'stdin' }}
       ticks={ticks}
       now={() => clock}

@@ -84,11 +84,20 @@ export default class Otel extends SinkCommand<SyscallEvent> {
 
     // The SDK reports failed periodic exports through its diag logger: route them to our stderr logger
     // (not while closing: close() reports the outcome of the final flush itself).
-    const fromSdk = (message: string, args: unknown[]): string => [sdkMessage(message), ...args.map(errorMessage)].join(' ');
+    // A collector that is down fails every export the same way: say it once per 10 s, not once per batch.
+    const lastSaid = new Map<string, number>();
+    const fromSdk = (level: 'error' | 'warn', message: string, args: unknown[]): void => {
+      if (this.closing) return;
+      const text = [sdkMessage(message), ...args.map(errorMessage)].join(' ');
+      const now = Date.now();
+      if (now - (lastSaid.get(text) ?? Number.NEGATIVE_INFINITY) < 10_000) return;
+      lastSaid.set(text, now);
+      this.logger[level](text);
+    };
     diag.setLogger(
       {
-        error: (message, ...args) => this.closing || this.logger.error(fromSdk(message, args)),
-        warn: (message, ...args) => this.closing || this.logger.warn(fromSdk(message, args)),
+        error: (message, ...args) => fromSdk('error', message, args),
+        warn: (message, ...args) => fromSdk('warn', message, args),
         info: () => undefined,
         debug: () => undefined,
         verbose: () => undefined,
