@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, takeWhile, type OperatorFunction } from 'rxjs';
 import type { TraceRecord } from '../event.js';
 import { StraceParser } from '../strace/parser.js';
 
@@ -37,7 +37,8 @@ export function parseStrace(options: ParseStraceOptions = {}): OperatorFunction<
   return (lines) =>
     new Observable<TraceRecord>((subscriber) => {
       const parser = new StraceParser(options, (record) => subscriber.next(record));
-      return lines.subscribe({
+      // takeWhile lets a synchronous source see an unsubscribe that happens before subscribe() returns.
+      return lines.pipe(takeWhile(() => !subscriber.closed)).subscribe({
         next(line) {
           try {
             parser.push(line);

@@ -72,12 +72,12 @@ export function assertPluginCompatible(command: PluginCommandInfo, provided: str
   if (required === undefined) return;
   const plugin = command.plugin?.name ?? 'this plugin';
   if (typeof required !== 'string' || parseApiVersion(required) === undefined) {
-    throw new StracectlError('USAGE', `${plugin} declares an invalid stracectl plugin API version ${JSON.stringify(required)}`, {
+    throw new StracectlError('PLUGIN_INCOMPATIBLE', `${plugin} declares an invalid stracectl plugin API version ${JSON.stringify(required)}`, {
       hint: 'the plugin\'s package.json "stracectl.apiVersion" must look like "^1.0"',
     });
   }
   if (!isApiCompatible(required, provided)) {
-    throw new StracectlError('USAGE', `${plugin} needs stracectl plugin API ${required}, but this stracectl provides ${provided}`, {
+    throw new StracectlError('PLUGIN_INCOMPATIBLE', `${plugin} needs stracectl plugin API ${required}, but this stracectl provides ${provided}`, {
       hint: `install a version of ${plugin} built for plugin API ${provided.split('.')[0]}.x, or a stracectl that provides ${required}`,
     });
   }

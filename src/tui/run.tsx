@@ -12,7 +12,7 @@ import { TraceSession } from '../session.js';
 import { App, type TopFeed } from './App.js';
 import type { SourceInfo } from './header.js';
 import type { TopSortKey } from './model.js';
-import { StderrHold, closeKeyboard, enterFullScreen, keepCursorCodeOutOfStderrLog, openKeyboard } from './terminal.js';
+import { StderrHold, closeKeyboard, enterFullScreen, inPlaceOutput, keepCursorCodeOutOfStderrLog, openKeyboard } from './terminal.js';
 
 export interface RunTuiOptions {
   /** The input; subscribed once. Its end leaves the view up with an "input ended" banner. */
@@ -81,14 +81,11 @@ export async function runTui(options: RunTuiOptions): Promise<TuiResult> {
   };
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  // After a resize the terminal may have reflowed the old frame; start from a clean screen.
-  const onResize = (): void => screen.clear();
-  stdout.on('resize', onResize);
 
   const ticks = merge(interval(options.refreshMs ?? 1000), ended$);
   const instance = render(
     <App feed={feed} info={options.info} ticks={ticks} colour={options.colour ?? true} sort={options.sort} onQuit={() => finish(EXIT.OK)} />,
-    { stdout, stdin: keyboard, exitOnCtrlC: false, patchConsole: false },
+    { stdout: inPlaceOutput(stdout), stdin: keyboard, exitOnCtrlC: false, patchConsole: false },
   );
   const crashed = instance.waitUntilExit().then(
     () => undefined,
@@ -104,7 +101,6 @@ export async function runTui(options: RunTuiOptions): Promise<TuiResult> {
   } finally {
     subscription.unsubscribe();
     instance.unmount();
-    stdout.off('resize', onResize);
     for (const signal of signals) process.off(signal, onSignal);
     closeKeyboard(keyboard);
     screen.restore();

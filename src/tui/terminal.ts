@@ -51,8 +51,6 @@ export function closeKeyboard(keyboard: ReadStream): void {
 export interface Screen {
   /** Idempotent; synchronous so it also works from 'exit' and crash handlers. */
   restore(): void;
-  /** Wipes the screen (after a resize, so no stale row survives). */
-  clear(): void;
 }
 
 /**
@@ -82,12 +80,7 @@ export function enterFullScreen(output: NodeJS.WriteStream, keyboard: ReadStream
   };
   writeNow(ALT_SCREEN_ON + HIDE_CURSOR + CLEAR_HOME);
   process.on('exit', restore);
-  return {
-    restore,
-    clear: () => {
-      if (active) writeNow(CLEAR_HOME);
-    },
-  };
+  return { restore };
 }
 
 /**
@@ -154,4 +147,38 @@ export function keepCursorCodeOutOfStderrLog(): void {
     if (chunk === SHOW_CURSOR) return true;
     return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stderr.write;
+}
+
+/** What ink's log-update writes before a frame to erase the previous one: `(ESC[2K ESC[1A)* ESC[2K ESC[G`. */
+const ERASE_PREVIOUS = /^(?:\u001b\[2K\u001b\[1A)*\u001b\[2K\u001b\[G/;
+/** Mode switches and cursor visibility ink writes on their own; they pass through. */
+const CONTROL_ONLY = /^(?:\u001b\[\?\d+[hl])*$/;
+
+/**
+ * The output stream for ink, with frames drawn in place. ink replaces a
+ * frame by erasing all of its lines and writing the new ones; a terminal
+ * without synchronized output may show the blank screen in between (a
+ * flash once a second). The view always fills the screen from the top, so
+ * each frame is rewritten over the old one instead: cursor home, every line
+ * followed by erase-to-end-of-line, then erase below. No cell is ever blank
+ * unless it is blank in the new frame.
+ */
+export function inPlaceOutput(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  const write = (chunk: unknown, encodingOrCallback?: unknown, callbackArg?: unknown): boolean => {
+    const callback = (typeof encodingOrCallback === 'function' ? encodingOrCallback : callbackArg) as (() => void) | undefined;
+    const encoding = (typeof encodingOrCallback === 'string' ? encodingOrCallback : undefined) as BufferEncoding | undefined;
+    if (typeof chunk !== 'string' || CONTROL_ONLY.test(chunk)) return stream.write(chunk as string, encoding, callback);
+    const content = chunk.replace(ERASE_PREVIOUS, '');
+    const lines = content.split('\n');
+    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+    const frame = content === '' ? '\u001b[H\u001b[J' : `\u001b[H${lines.join('\u001b[K\n')}\u001b[K\u001b[J`;
+    return stream.write(frame, encoding, callback);
+  };
+  return new Proxy(stream, {
+    get(target, property) {
+      if (property === 'write') return write;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -136,6 +136,9 @@ describe('top in a real terminal (tmux)', { skip: hasTmux ? false : 'tmux is not
     const tmux = terminal(120, 40);
     // CI=true: the view must still draw (ink would otherwise assume a CI log and never redraw).
     tmux.start(topCommand(EVENTS), { CI: 'true' });
+    // Everything top writes to the terminal, to check how frames are drawn.
+    const raw = join(dir, 'raw-120x40.out');
+    tmux.run('pipe-pane', '-t', 'top', '-o', `cat >> ${sh(raw)}`);
     let screen = await tmux.waitForText(/INPUT ENDED/);
     screen = await tmux.waitForText(rowPattern('write', 322));
     assert.equal(tmux.format('#{alternate_on}'), '1', 'on the alternate screen');
@@ -211,6 +214,13 @@ describe('top in a real terminal (tmux)', { skip: hasTmux ? false : 'tmux is not
     assert.ok(screen.split('\n').every((line) => [...line].length <= 90));
 
     await quitCleanly(tmux);
+    // No flicker: after the first clear, frames overwrite the screen in place, never erase it first.
+    const output = readFileSync(raw, 'latin1');
+    const frames = output.split('\u001b[?2026h').length - 1;
+    assert.ok(frames >= 20, `many frames drawn (${frames})`);
+    assert.equal(output.split('\u001b[2J').length - 1, 1, 'the screen is cleared once, at start');
+    assert.doesNotMatch(output, /\u001b\[2K\u001b\[1A/, 'no erase-lines before a frame');
+    assert.ok(output.split('\u001b[H').length - 1 >= frames, 'each frame starts at home');
   });
 
   test('80×24: all ten columns, overlays fit, clean quit', async () => {

@@ -78,6 +78,11 @@ describe('scanStraceLine: results', () => {
     });
   });
 
+  it('only -1 and ? carry an errno (as strace counts errors)', () => {
+    assert.equal(call('foo(1) = 5 EFOO (looks like an errno)').error, '');
+    assert.equal(call('foo(1) = 5 EFOO (looks like an errno)').ret, '5');
+  });
+
   it('= ? (exit_group) has no error', () => {
     const s = call('[pid 25253] 20:53:09 exit_group(0)      = ?');
     assert.equal(s.ret, '?');
