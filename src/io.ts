@@ -15,28 +15,38 @@ import { serializeRecord, type StatsRecord, type TraceRecord } from './event.js'
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 
-/** Pauses and resumes whatever input is currently flowing (backpressure from the writer). */
+/**
+ * Pauses and resumes whatever input is currently flowing. Several parties
+ * may hold the input back at once (a congested stdout, a busy server, a sink
+ * waiting on its network): each pause() is matched by one resume(), and the
+ * input flows again only when no one holds it.
+ */
 export class FlowControl {
   private current: Readable | undefined;
-  private paused = false;
+  private holds = 0;
 
   attach(stream: Readable): void {
     this.current = stream;
-    if (this.paused) stream.pause();
+    if (this.holds > 0) stream.pause();
   }
 
   detach(stream: Readable): void {
     if (this.current === stream) this.current = undefined;
   }
 
+  get paused(): boolean {
+    return this.holds > 0;
+  }
+
   pause(): void {
-    this.paused = true;
+    this.holds++;
     this.current?.pause();
   }
 
   resume(): void {
-    this.paused = false;
-    this.current?.resume();
+    if (this.holds === 0) return;
+    this.holds--;
+    if (this.holds === 0) this.current?.resume();
   }
 }
 

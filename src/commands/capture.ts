@@ -26,13 +26,13 @@ export default class Capture extends BaseCommand {
   static usage = ['capture [FLAGS] -- CMD [ARGS…]', 'capture [FLAGS] -p PID [-p PID…]'];
   static strict = false;
   static flags = {
-    pid: Flags.string({ char: 'p', description: 'attach to this process id (repeatable; "1,2" and "1 2" also work)', multiple: true }),
+    pid: Flags.string({ char: 'p', description: 'attach to this process id (repeatable; "1,2" and "1 2" also work)', multiple: true, multipleNonGreedy: true }),
     follow: Flags.boolean({ char: 'f', description: 'follow children and threads (default: on for a command, off for -p)', allowNo: true }),
     backend: Flags.string({ description: 'tracer: eBPF when it can run here, else strace (auto); or force one', options: ['auto', 'strace', 'ebpf'], default: 'auto' }),
     normalize: Flags.boolean({ description: 'canonical syscall names (newfstatat → fstat) with raw_name and category; --no-normalize keeps the raw names', default: true, allowNo: true }),
     'string-limit': Flags.integer({ char: 's', description: 'longest string printed in args (strace -s)', default: DEFAULT_STRING_LIMIT, min: 0 }),
-    syscalls: Flags.string({ description: 'trace only these syscalls, comma-separated (aliases included: stat also traces newfstatat)', multiple: true, delimiter: ',' }),
-    category: Flags.string({ description: 'trace only these categories, comma-separated (with --syscalls: both must match)', multiple: true, delimiter: ',', options: [...CATEGORIES] }),
+    syscalls: Flags.string({ description: 'trace only these syscalls, comma-separated (aliases included: stat also traces newfstatat)', multiple: true, multipleNonGreedy: true, delimiter: ',' }),
+    category: Flags.string({ description: 'trace only these categories, comma-separated (with --syscalls: both must match)', multiple: true, multipleNonGreedy: true, delimiter: ',', options: [...CATEGORIES] }),
     'errors-only': Flags.boolean({ description: 'only failed calls (strace -Z)', default: false }),
     'program-output': Flags.string({ description: 'where the traced command\'s stdout/stderr go: "stderr" (default), "null", or a FILE (truncated)' }),
     summary: Flags.boolean({ description: 'eBPF backend only: aggregate in the kernel and write stats snapshots instead of events', default: false }),

@@ -149,8 +149,12 @@ export function keepCursorCodeOutOfStderrLog(): void {
   }) as typeof process.stderr.write;
 }
 
-/** What ink's log-update writes before a frame to erase the previous one: `(ESC[2K ESC[1A)* ESC[2K ESC[G`. */
-const ERASE_PREVIOUS = /^(?:\u001b\[2K\u001b\[1A)*\u001b\[2K\u001b\[G/;
+/**
+ * What ink writes before a frame to erase the previous one: erase-lines
+ * `(ESC[2K ESC[1A)* ESC[2K ESC[G`, or clear-terminal `ESC[2J ESC[3J ESC[H`
+ * when the last frame was as tall as the terminal (after a resize).
+ */
+const ERASE_PREVIOUS = /^(?:(?:\u001b\[2K\u001b\[1A)*\u001b\[2K\u001b\[G|\u001b\[2J\u001b\[3J\u001b\[H)/;
 /** Mode switches and cursor visibility ink writes on their own; they pass through. */
 const CONTROL_ONLY = /^(?:\u001b\[\?\d+[hl])*$/;
 

@@ -27,8 +27,9 @@ describe('inPlaceOutput', () => {
     const out = inPlaceOutput(tty);
     out.write('first\nsecond\n');
     out.write(`${ERASE_3}one\ntwo\n`);
-    assert.deepEqual(tty.writes, ['\u001b[Hfirst\u001b[K\nsecond\u001b[K\u001b[J', '\u001b[Hone\u001b[K\ntwo\u001b[K\u001b[J']);
-    assert.ok(tty.writes.every((chunk) => !chunk.includes('\u001b[1A') && !chunk.includes('\u001b[2K')), 'nothing is erased before it is replaced');
+    out.write('\u001b[2J\u001b[3J\u001b[Hthree');
+    assert.deepEqual(tty.writes, ['\u001b[Hfirst\u001b[K\nsecond\u001b[K\u001b[J', '\u001b[Hone\u001b[K\ntwo\u001b[K\u001b[J', '\u001b[Hthree\u001b[K\u001b[J']);
+    assert.ok(tty.writes.every((chunk) => !/\u001b\[(1A|2K|2J)/.test(chunk)), 'nothing is erased before it is replaced');
   });
 
   test('passes mode switches through, clears on a bare erase, keeps callbacks and the stream API', () => {
