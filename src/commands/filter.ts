@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { StreamCommand, readRecords, strictFlag } from '../command.js';
-import { filterEvents } from '../operators/filterEvents.js';
+import { StreamCommand, strictFlag } from '../command.js';
+import { parallelFilter } from '../parallel/parallelFilter.js';
 import { CATEGORIES, type Category } from '../event.js';
 import { parseDuration } from '../duration.js';
 
@@ -49,6 +49,9 @@ export default class Filter extends StreamCommand {
       pathGlob: flags.path,
       invert: flags.invert,
     };
-    await this.runStream((ctx) => readRecords(ctx, { files: argv as string[], strict: flags.strict }).pipe(filterEvents(options)));
+    await this.runStream(
+      (ctx) => parallelFilter(ctx, { files: argv as string[], conditions: options, strict: flags.strict }),
+      (chunk) => chunk,
+    );
   }
 }

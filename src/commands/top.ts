@@ -3,6 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { NEVER, finalize, map, tap, type Observable } from 'rxjs';
 import type { BackendChoice, CaptureOptions, CaptureSession } from '../capture/types.js';
 import { StreamCommand, readRecords, strictFlag } from '../command.js';
+import { parsePids } from './capture.js';
 import { StracectlError } from '../errors.js';
 import { CATEGORIES, type Category, type TraceRecord } from '../event.js';
 import { Diagnostics, FlowControl, type PipelineContext } from '../io.js';
@@ -42,7 +43,7 @@ export default class Top extends StreamCommand {
     tui: Flags.boolean({ description: 'live full-screen view when stdout is a terminal (--no-tui: print the table when the input ends)', allowNo: true, default: true }),
     report: Flags.string({ description: 'also write the HTML report (as `stracectl report`) to FILE when top ends' }),
     strict: strictFlag,
-    pid: Flags.integer({ char: 'p', description: 'trace this running process (repeatable), as `capture -p`', multiple: true, multipleNonGreedy: true, min: 1 }),
+    pid: Flags.string({ char: 'p', description: 'trace this running process, as `capture -p` (repeatable; "1,2" and "1 2" also work)', multiple: true, multipleNonGreedy: true }),
     follow: Flags.boolean({ char: 'f', description: 'follow children and threads (default: on for -- CMD, off for -p)', allowNo: true }),
     backend: Flags.string({ description: 'tracer for -p / -- CMD (auto = eBPF when it can run, else strace)', options: ['auto', 'strace', 'ebpf'] }),
     'string-limit': Flags.integer({ char: 's', description: 'longest string strace prints in args (default 256)', min: 0 }),
@@ -54,14 +55,20 @@ export default class Top extends StreamCommand {
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Top);
+    // The command comes from the raw argv (oclif's argv may reorder repeated words).
     const dashdash = this.argv.indexOf('--');
     const command = dashdash === -1 ? [] : this.argv.slice(dashdash + 1);
-    const files = (argv as string[]).slice(0, argv.length - command.length);
-    const pids = flags.pid ?? [];
+    const files = command.length === 0 ? (argv as string[]) : [];
+    const pids = parsePids(flags.pid ?? [], (message) => this.usageError(message));
     const tracing = pids.length > 0 || command.length > 0;
     if (pids.length > 0 && command.length > 0) this.usageError('give either -p PID or -- CMD, not both');
     if (dashdash !== -1 && command.length === 0) this.usageError('nothing to run after --', 'stracectl top -- CMD ARGS…');
-    if (tracing && files.length > 0) this.usageError(`unexpected argument "${files[0]}": top reads events from files or traces a process (-p / -- CMD), not both`);
+    if (command.length > 0 && argv.length > command.length) {
+      const stray = argv.find((word) => !command.includes(String(word))) ?? argv[0];
+      this.usageError(`unexpected argument "${String(stray)}": top reads events from files or traces a process (-p / -- CMD), not both`);
+    }
+    if (pids.length > 0 && files.length > 0) this.usageError(`unexpected argument "${files[0]}": top reads events from files or traces a process (-p / -- CMD), not both`);
+    if (pids.length > 0 && flags['program-output'] !== undefined) this.usageError('--program-output applies to a command started by top, not to -p targets');
     if (!tracing) {
       const given = CAPTURE_FLAGS.filter((name) => flags[name] !== undefined && flags[name] !== false);
       if (given.length > 0) this.usageError(`--${given[0]} applies only when top traces a process itself`, 'add -p PID or -- CMD ARGS…, or pass the flag to `stracectl capture`');

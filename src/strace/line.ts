@@ -81,7 +81,6 @@ export function newScannedLine(): ScannedLine {
 }
 
 const SPACE = 32;
-const QUOTE = 34;
 const LPAREN = 40;
 const RPAREN = 41;
 const COMMA = 44;
@@ -226,44 +225,41 @@ export function findArgsEnd(line: string, from: number, end: number): number {
   }
 }
 
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
 /**
  * Latency of a `-T` suffix ` <S.FFFFFF>` ending at `end` (exclusive), in
- * integer nanoseconds from the printed digits (no float rounding). Returns
- * the index of the suffix's space, or -1 when there is no suffix.
+ * integer nanoseconds from the printed digits (no float rounding), read in
+ * one pass from the right. Returns the index of the suffix's space, or -1
+ * when there is no suffix.
  */
 function latencySuffix(line: string, from: number, end: number, out: ScannedLine): number {
-  if (end - from < 5 || line.charCodeAt(end - 1) !== GT) return -1;
-  // Walk back over `S.FFFFFF` (a manual loop: lastIndexOf is a slow runtime call in V8).
-  let open = end - 2;
-  while (open > from) {
-    const c = line.charCodeAt(open);
-    if (c === LT) break;
-    if (!isDigit(c) && c !== DOT) return -1;
-    open--;
-  }
-  if (open <= from || line.charCodeAt(open) !== LT || line.charCodeAt(open - 1) !== SPACE) return -1;
-  let seconds = 0;
-  let i = open + 1;
-  const intStart = i;
-  while (i < end - 1 && isDigit(line.charCodeAt(i))) seconds = seconds * 10 + (line.charCodeAt(i++) - 48);
-  if (i === intStart || line.charCodeAt(i) !== DOT) return -1;
-  i++;
+  let i = end - 2;
+  if (i - from < 4 || line.charCodeAt(end - 1) !== GT) return -1;
   let fraction = 0;
   let digits = 0;
-  while (i < end - 1 && isDigit(line.charCodeAt(i))) {
-    if (digits < 9) {
-      fraction = fraction * 10 + (line.charCodeAt(i) - 48);
-      digits++;
-    }
-    i++;
-  }
-  if (i !== end - 1 || digits === 0) return -1;
-  while (digits < 9) {
-    fraction *= 10;
+  let c = line.charCodeAt(i);
+  while (isDigit(c) && i > from) {
+    fraction += (c - 48) * (POW10[digits] ?? 10 ** digits);
     digits++;
+    c = line.charCodeAt(--i);
   }
-  out.latencyNs = seconds * 1_000_000_000 + fraction;
-  return open - 1;
+  // More than 15 digits would not add up exactly; strace prints 6 (or 9 with precision:ns).
+  if (c !== DOT || digits === 0 || digits > 15) return -1;
+  c = line.charCodeAt(--i);
+  let seconds = 0;
+  let intDigits = 0;
+  // Up to 999999 s, so that latency_ns stays a safe integer.
+  while (isDigit(c) && i > from && intDigits < 6) {
+    seconds += (c - 48) * (POW10[intDigits] ?? 10 ** intDigits);
+    intDigits++;
+    c = line.charCodeAt(--i);
+  }
+  if (c !== LT || intDigits === 0 || line.charCodeAt(i - 1) !== SPACE) return -1;
+  // Digits beyond nanoseconds are truncated, as strace itself truncates.
+  const fractionNs = digits <= 9 ? fraction * (POW10[9 - digits] as number) : Math.floor(fraction / 10 ** (digits - 9));
+  out.latencyNs = seconds * 1_000_000_000 + fractionNs;
+  return i - 1;
 }
 
 /** Is line[start, end) a return value strace prints: `?`, `-?digits`, `0xhex`? */
@@ -464,7 +460,8 @@ export function scanStraceLine(line: string, out: ScannedLine): void {
     if (j < len && line.charCodeAt(j) === LPAREN) {
       out.name = line.slice(i, j);
       const argsStart = j + 1;
-      if (line.endsWith(UNFINISHED)) {
+      // `...>` ends an unfinished line; test that char first, endsWith is a call.
+      if (line.charCodeAt(len - 2) === DOT && line.endsWith(UNFINISHED)) {
         let headEnd = len - UNFINISHED.length;
         if (headEnd > argsStart && line.charCodeAt(headEnd - 1) === SPACE) headEnd--;
         if (headEnd < argsStart) headEnd = argsStart;

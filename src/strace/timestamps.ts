@@ -117,18 +117,19 @@ export class TraceClock {
     let i = start;
     for (let c = line.charCodeAt(i); c !== 46; c = line.charCodeAt(++i)) whole = whole * 10 + (c - 48);
     const fracStart = i + 1;
+    const absolute = whole >= ABSOLUTE_SECONDS;
+    if (absolute && whole !== this.cachedSecond) {
+      this.cachedSecond = whole;
+      this.cachedPrefix = secondPrefix(whole);
+    }
+    // The common -ttt case: the six printed digits are the microseconds as they are.
+    if (absolute && end - fracStart === 6) return this.cachedPrefix + line.slice(fracStart, end) + 'Z';
     let micros = 0;
     for (let k = 0; k < 6; k++) {
       const at = fracStart + k;
       micros = micros * 10 + (at < end ? line.charCodeAt(at) - 48 : 0);
     }
-    if (whole >= ABSOLUTE_SECONDS) {
-      if (whole !== this.cachedSecond) {
-        this.cachedSecond = whole;
-        this.cachedPrefix = secondPrefix(whole);
-      }
-      return end - fracStart === 6 ? this.cachedPrefix + line.slice(fracStart, end) + 'Z' : this.cachedPrefix + sixDigits(micros) + 'Z';
-    }
+    if (absolute) return this.cachedPrefix + sixDigits(micros) + 'Z';
     this.relativeMicros += whole * 1_000_000 + micros;
     return this.format(this.startMicros + this.relativeMicros);
   }

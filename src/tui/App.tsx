@@ -11,7 +11,7 @@ import type { TraceSession } from '../session.js';
 import { detailLines, helpLines, logLines } from './detail.js';
 import { categoryBarLines, headerLines, type SourceInfo } from './header.js';
 import { initialViewState, keysFromInk, reduceKey, type KeyContext, type ViewState } from './keys.js';
-import { ColourContext, LinesView, padLine, type Line } from './lines.js';
+import { ColourContext, LinesView, type Line } from './lines.js';
 import { categoryRows, hintsFor, takeSnapshot, visibleRows, type TopSnapshot, type TopSortKey } from './model.js';
 import { categoryTableLines, columnWidths, emptyTableLine, hintLine, scrollOffset, statsRowLine, statusLine, tableHeaderLine } from './table.js';
 
@@ -145,7 +145,7 @@ export function App({ feed, info, ticks, now = Date.now, size: fixedSize, colour
           <Box borderStyle="round" borderColor={colour ? (state.overlay === 'help' ? 'cyan' : 'blue') : undefined} flexDirection="column" height={overlayInner + 2} paddingX={1}>
             <LinesView height={overlayInner} lines={overlayLines} offset={scroll} />
           </Box>
-          <LinesView height={1} lines={[[{ text: ` Esc close  ${state.overlay === 'help' ? '?' : '⏎/d'} close${more}  p pause  q quit`, dim: true }]]} />
+          <LinesView height={1} lines={[[{ text: ` Esc/${state.overlay === 'help' ? '?' : '⏎'} close${more}  p pause  q quit`, dim: true }]]} />
         </Box>
       </ColourContext.Provider>
     );
@@ -171,7 +171,7 @@ export function App({ feed, info, ticks, now = Date.now, size: fixedSize, colour
         <LinesView height={2} lines={categoryBarLines(categories, width, colour)} />
         <LinesView height={mainHeight} lines={main} />
         <LinesView height={1} lines={[state.mode === 'table' ? hintLine(selectedRecord, selectedHints) : []]} />
-        <LinesView height={1} lines={[padLine(statusLine(state), 0)]} />
+        <LinesView height={1} lines={[statusLine(state)]} />
       </Box>
     </ColourContext.Provider>
   );

@@ -3,9 +3,9 @@
  * they arrive (ingest), the App re-renders from a snapshot once a second
  * (view). Owns the terminal for the duration and always gives it back.
  */
-import { render } from 'ink';
+import { render, type Instance } from 'ink';
 import React from 'react';
-import { Subject, interval, merge, type Observable } from 'rxjs';
+import { Subject, interval, merge, type Observable, type Subscription } from 'rxjs';
 import { EXIT } from '../errors.js';
 import type { TraceRecord } from '../event.js';
 import { TraceSession } from '../session.js';
@@ -46,32 +46,13 @@ export async function runTui(options: RunTuiOptions): Promise<TuiResult> {
     feed.heldMessages = count;
   });
   const screen = enterFullScreen(stdout, keyboard);
-  if (process.stderr.isTTY) stderr.start();
-  keepCursorCodeOutOfStderrLog();
-
-  let inputError: unknown;
-  const ended$ = new Subject<void>();
-  const onEnd = (): void => {
-    session.ended = true;
-    ended$.next();
-  };
-  const subscription = options.records$.subscribe({
-    next: (record) => session.add(record),
-    error: (error: unknown) => {
-      inputError = error;
-      feed.error = error instanceof Error ? error.message : String(error);
-      onEnd();
-    },
-    complete: onEnd,
-  });
 
   let finish: (exit: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => {
     finish = resolve;
   });
-  const onSignal = (signal: NodeJS.Signals): void => finish(SIGNAL_EXIT[signal] ?? EXIT.RUNTIME);
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const signal of signals) process.on(signal, onSignal);
+  const onSignal = (signal: NodeJS.Signals): void => finish(SIGNAL_EXIT[signal] ?? EXIT.RUNTIME);
   // A crash must not leave the terminal raw and on the alternate screen: restore first, then report.
   const onCrash = (error: unknown): void => {
     screen.restore();
@@ -79,28 +60,48 @@ export async function runTui(options: RunTuiOptions): Promise<TuiResult> {
     process.stderr.write(`stracectl top: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(EXIT.INTERNAL);
   };
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
-
-  const ticks = merge(interval(options.refreshMs ?? 1000), ended$);
-  const instance = render(
-    <App feed={feed} info={options.info} ticks={ticks} colour={options.colour ?? true} sort={options.sort} onQuit={() => finish(EXIT.OK)} />,
-    { stdout: inPlaceOutput(stdout), stdin: keyboard, exitOnCtrlC: false, patchConsole: false },
-  );
-  const crashed = instance.waitUntilExit().then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-
-  let exit: number;
-  const outcome = await Promise.race([finished.then((code) => ({ code })), crashed.then((error) => ({ error }))]);
+  let subscription: Subscription | undefined;
+  let instance: Instance | undefined;
+  let inputError: unknown;
   try {
-    if ('error' in outcome && outcome.error !== undefined) throw outcome.error;
-    exit = 'code' in outcome ? outcome.code : EXIT.OK;
-    options.onStop?.(exit === EXIT.OK ? 'quit' : (signals.find((signal) => SIGNAL_EXIT[signal] === exit) ?? 'SIGTERM'));
+    for (const signal of signals) process.on(signal, onSignal);
+    process.on('uncaughtException', onCrash);
+    process.on('unhandledRejection', onCrash);
+    if (process.stderr.isTTY) stderr.start();
+    keepCursorCodeOutOfStderrLog();
+
+    const ended$ = new Subject<void>();
+    const onEnd = (): void => {
+      session.ended = true;
+      ended$.next();
+    };
+    subscription = options.records$.subscribe({
+      next: (record) => session.add(record),
+      error: (error: unknown) => {
+        inputError = error;
+        feed.error = error instanceof Error ? error.message : String(error);
+        onEnd();
+      },
+      complete: onEnd,
+    });
+
+    const ticks = merge(interval(options.refreshMs ?? 1000), ended$);
+    instance = render(
+      <App feed={feed} info={options.info} ticks={ticks} colour={options.colour ?? true} sort={options.sort} onQuit={() => finish(EXIT.OK)} />,
+      { stdout: inPlaceOutput(stdout), stdin: keyboard, exitOnCtrlC: false, patchConsole: false },
+    );
+    // A render error ends the app (ink shows it); it is rethrown once the terminal is restored.
+    const crashed = instance.waitUntilExit().then(
+      () => ({ error: undefined }),
+      (error: unknown) => ({ error }),
+    );
+    const outcome = await Promise.race([finished.then((code) => ({ code })), crashed]);
+    if ('error' in outcome) throw outcome.error ?? new Error('the view closed unexpectedly');
+    options.onStop?.(outcome.code === EXIT.OK ? 'quit' : (signals.find((signal) => SIGNAL_EXIT[signal] === outcome.code) ?? 'SIGTERM'));
+    return { session, exit: outcome.code, inputError };
   } finally {
-    subscription.unsubscribe();
-    instance.unmount();
+    subscription?.unsubscribe();
+    instance?.unmount();
     for (const signal of signals) process.off(signal, onSignal);
     closeKeyboard(keyboard);
     screen.restore();
@@ -108,5 +109,4 @@ export async function runTui(options: RunTuiOptions): Promise<TuiResult> {
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
   }
-  return { session, exit, inputError };
 }

@@ -29,6 +29,9 @@ describe('top: usage errors', () => {
     [['--follow', EVENTS], /--follow applies only when top traces a process itself/],
     [['-p', '1', EVENTS], /unexpected argument .*events\.ndjson/],
     [['--sort', 'bogus', EVENTS], /sort/],
+    [['-p', '1', '--program-output', 'null'], /--program-output applies to a command started by top/],
+    [['-p', 'x1'], /pid/i],
+    [[EVENTS, '--', 'true'], /unexpected argument .*events\.ndjson/],
   ];
   for (const [args, message] of cases) {
     test(`top ${args.join(' ')} → exit 2`, () => {

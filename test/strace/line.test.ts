@@ -134,6 +134,11 @@ describe('scanStraceLine: results', () => {
     assert.equal(call('read(0, "", 1) = 0 <12.345678>').latencyNs, 12_345_678_000);
     assert.equal(call('read(0, "", 1) = 0 <0.000000123>').latencyNs, 123);
     assert.equal(call('read(0, "", 1) = 0 <1.1>').latencyNs, 1_100_000_000);
+    assert.equal(call('read(0, "", 1) = 0 <0.123456789999>').latencyNs, 123_456_789, 'beyond ns: truncated');
+    assert.equal(call('read(0, "", 1) = 0 <999999.999999>').latencyNs, 999_999_999_999_000);
+    assert.equal(call('read(0, "", 1) = 0 <1234567.0>').latencyNs, 0, 'not a -T value strace prints');
+    assert.equal(call('read(0, "", 1) = 0 <0.1234567890123456>').latencyNs, 0);
+    assert.equal(call('read(0, "", 1) = 0 <.5>').latencyNs, 0);
   });
 });
 
