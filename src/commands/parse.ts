@@ -58,6 +58,9 @@ export default class Parse extends StreamCommand {
     }
     const files = argv as string[];
     const strict = flags.strict;
+    // parsedRecordToJson is 1.5x faster than JSON.stringify on the parser's own objects; the ones
+    // normalize() builds with a spread are slow to read field by field, and JSON.stringify copes better.
+    const toLine = flags.normalize ? undefined : parsedRecordToJson;
 
     await this.runStream((ctx): Observable<TraceRecord> => {
       // Stop reading on SIGINT/SIGTERM but let the parser flush (held and unfinished calls)
@@ -104,7 +107,7 @@ export default class Parse extends StreamCommand {
           if (invalid > 0) ctx.diagnostics.info(`skipped ${invalid} invalid line${invalid === 1 ? '' : 's'}`);
         }),
       );
-    }, parsedRecordToJson);
+    }, toLine);
   }
 }
 

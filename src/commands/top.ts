@@ -50,7 +50,7 @@ export default class Top extends StreamCommand {
     syscalls: Flags.string({ description: 'trace only these syscalls, comma-separated', multiple: true, multipleNonGreedy: true, delimiter: ',' }),
     category: Flags.string({ description: 'trace only these categories, comma-separated', multiple: true, multipleNonGreedy: true, delimiter: ',', options: [...CATEGORIES] }),
     'errors-only': Flags.boolean({ description: 'trace only failing calls' }),
-    'program-output': Flags.string({ description: 'where the traced command\'s stdout/stderr go: FILE or "null" (default: our stderr; nowhere in the live view)' }),
+    'program-output': Flags.string({ description: 'where the traced command\'s stdout/stderr go: "stderr", "null" or a FILE (default: stderr; "null" in the live view)' }),
   };
 
   async run(): Promise<void> {
@@ -122,7 +122,7 @@ export default class Top extends StreamCommand {
       categories: flags.category as Category[] | undefined,
       errorsOnly: flags['errors-only'],
       // The traced program writing to our terminal would tear up the live view.
-      programOutput: target === undefined ? (live ? 'null' : 'stderr') : target === 'null' ? 'null' : { file: target },
+      programOutput: target === undefined ? (live ? 'null' : 'stderr') : target === 'stderr' || target === 'null' ? target : { file: target },
     };
     const log = (message: string): void => {
       process.stderr.write(`stracectl top: ${message}\n`);

@@ -30,7 +30,7 @@ describe('top: usage errors', () => {
     [['-p', '1', EVENTS], /unexpected argument .*events\.ndjson/],
     [['--sort', 'bogus', EVENTS], /sort/],
     [['-p', '1', '--program-output', 'null'], /--program-output applies to a command started by top/],
-    [['-p', 'x1'], /pid/i],
+    [['-p', 'x1'], /-p: "x1" is not a process id/],
     [[EVENTS, '--', 'true'], /unexpected argument .*events\.ndjson/],
   ];
   for (const [args, message] of cases) {
