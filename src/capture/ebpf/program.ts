@@ -142,18 +142,20 @@ export function buildProgram(plan: ProgramPlan): string {
   ]);
 
   // Strings and socket addresses of the finished call, into the same generation as the call.
+  // Flat tests over plain variables: a long else-if chain over tuple fields costs BPF stack per branch.
   const stringSetup: string[] = [];
   if (hasStrings) {
-    stringSetup.push(`$ia = ${NO_SLOT}; $pa = (uint64)0; $ib = ${NO_SLOT}; $pb = (uint64)0; $ic = ${NO_SLOT}; $pc = (uint64)0; $ik = ${NO_SLOT}; $pk = (uint64)0;`);
-    const branches: string[] = [];
-    for (const [nr, indexes] of [...plan.strings].sort((a, b) => a[0] - b[0])) {
-      const parts = indexes.slice(0, 3).map((index, n) => `$i${'abc'[n]} = ${index}; $p${'abc'[n]} = ${saved(index)};`);
-      branches.push(`if (args->id == ${nr}) { ${parts.join(' ')} }`);
+    stringSetup.push(`$ia = ${NO_SLOT}; $ib = ${NO_SLOT}; $ic = ${NO_SLOT}; $ik = ${NO_SLOT};`);
+    const patterns = new Map<string, number[]>();
+    const group = (assign: string, nr: number): void => patterns.set(assign, [...(patterns.get(assign) ?? []), nr]);
+    for (const [nr, indexes] of plan.strings) group(indexes.slice(0, 3).map((index, n) => `$i${'abc'[n]} = ${index};`).join(' '), nr);
+    for (const [nr, index] of plan.sockaddrs) group(`$ik = ${index};`, nr);
+    for (const [assign, numbers] of [...patterns].sort()) {
+      stringSetup.push(`if (${orList(numbers.sort((x, y) => x - y).map((nr) => `args->id == ${nr}`))}) { ${assign} }`);
     }
-    for (const [nr, index] of [...plan.sockaddrs].sort((a, b) => a[0] - b[0])) {
-      branches.push(`if (args->id == ${nr}) { $ik = ${index}; $pk = ${saved(index)}; }`);
+    for (const slot of ['a', 'b', 'c', 'k']) {
+      stringSetup.push(`$p${slot} = (uint64)0; ${[0, 1, 2, 3, 4, 5].map((i) => `if ($i${slot} == ${i}) { $p${slot} = $a${i}; }`).join(' ')}`);
     }
-    stringSetup.push(branches.join(' else '));
   }
   const copyStrings: string[] = [];
   if (hasStrings) {
@@ -166,7 +168,12 @@ export function buildProgram(plan: ProgramPlan): string {
       `if ($ik != ${NO_SLOT} && $pk != 0) { $f = (uint64)*(uint16*)uptr($pk); if ($f == 1) { $str = str(uptr($pk + 2)); ${put('sv', 'tid, $s.0, $ik')} } else if ($f == 10) { ${sa(`${head}, *(uint64*)uptr($pk + 8), *(uint64*)uptr($pk + 16), (uint64)*(uint32*)uptr($pk + 24)`)} } else { ${sa(`${head}, (uint64)0, (uint64)0, (uint64)0`)} } }`,
     );
   }
-  const emitFinished = [...stringSetup, byParity((q) => emit(q, 'tid, $s.0', 'args->id', 'args->ret', '$lat', '0', savedArgs)), ...copyStrings];
+  const emitFinished = [
+    '$a0 = $s.2; $a1 = $s.3; $a2 = $s.4; $a3 = $s.5; $a4 = $s.6; $a5 = $s.7;',
+    ...stringSetup,
+    byParity((q) => emit(q, 'tid, $s.0', 'args->id', 'args->ret', '$lat', '0', ['$a0', '$a1', '$a2', '$a3', '$a4', '$a5'])),
+    ...copyStrings,
+  ];
   const isError = 'args->ret < 0 && args->ret >= -4095';
   const exitBody = [
     '$s = @start[tid];',
