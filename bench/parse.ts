@@ -3,8 +3,9 @@
  * (../shared/fixtures/strace/*.txt, repeated).
  *
  * 1. operator + serialisation, in memory: lines → parseStrace() → NDJSON text
- *    batched into 64 KiB strings (what `parse --no-normalize` does between the
- *    line splitter and stdout), best of several rounds;
+ *    (then also batched into 64 KiB strings, as the writer does: what
+ *    `parse --no-normalize` does between the line splitter and stdout), best
+ *    of several rounds;
  * 2. the same with normalize() (the default `parse`);
  * 3. the CLI end to end: `node bin/run.js parse --no-normalize FILE > /dev/null`
  *    on a temp file (needs `npx tsc -p tsconfig.build.json` first).
@@ -64,7 +65,7 @@ interface Result {
   bytes: number;
 }
 
-function runInMemory(chain: OperatorFunction<string, TraceRecord>, toLine: (record: TraceRecord) => string): Result {
+function runInMemory(chain: OperatorFunction<string, TraceRecord>, toLine: (record: TraceRecord) => string, batch = true): Result {
   let parts: string[] = [];
   let size = 0;
   let bytes = 0;
@@ -74,6 +75,10 @@ function runInMemory(chain: OperatorFunction<string, TraceRecord>, toLine: (reco
   (from(lines).pipe(chain) as Observable<TraceRecord>).subscribe((record) => {
     const line = toLine(record);
     events++;
+    if (!batch) {
+      bytes += line.length + 1;
+      return;
+    }
     parts.push(line, '\n');
     size += line.length + 1;
     if (size >= 64 * 1024) {
@@ -108,7 +113,8 @@ function fmt(n: number): string {
 
 console.log(`parse bench: ${lines.length.toLocaleString('en-US')} lines (${(text.length / 1e6).toFixed(0)} MB) from ${traces.length} fixture traces, best of ${rounds}`);
 const options = { date: '2026-11-27' };
-best('parseStrace + serialisation (--no-normalize)', () => runInMemory(parseStrace(options), parsedRecordToJson));
+best('parseStrace + serialisation, no batching', () => runInMemory(parseStrace(options), parsedRecordToJson, false));
+best('parseStrace + serialisation + 64 KiB batches', () => runInMemory(parseStrace(options), parsedRecordToJson));
 best('parseStrace + JSON.stringify', () => runInMemory(parseStrace(options), (r) => JSON.stringify(r)));
 best('parseStrace + normalize + JSON.stringify', () =>
   runInMemory((source) => source.pipe(parseStrace(options), normalize()), (r) => JSON.stringify(r)),

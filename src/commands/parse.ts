@@ -58,9 +58,8 @@ export default class Parse extends StreamCommand {
     }
     const files = argv as string[];
     const strict = flags.strict;
-    // parsedRecordToJson is 1.5x faster than JSON.stringify on the parser's own objects; the ones
-    // normalize() builds with a spread are slow to read field by field, and JSON.stringify copes better.
-    const toLine = flags.normalize ? undefined : parsedRecordToJson;
+    // parsedRecordToJson is 1.5x faster than JSON.stringify on the parser's (and normalize()'s) objects.
+    const toLine = parsedRecordToJson;
 
     await this.runStream((ctx): Observable<TraceRecord> => {
       // Stop reading on SIGINT/SIGTERM but let the parser flush (held and unfinished calls)

@@ -121,6 +121,21 @@ describe('stracectl parse', () => {
     assert.match(result.stderr, /^stracectl parse: stdin:2: not a strace line\nhint: /);
   });
 
+  it('a line over the 8 MiB cap: warned and skipped, or exit 65 under --strict', () => {
+    const file = join(dir, 'huge.txt');
+    writeFileSync(file, `1 brk(NULL) = 0x1\n1 write(1, "${'A'.repeat(9 * 1024 * 1024)}", 9437184) = 9437184\n1 brk(NULL) = 0x2\n`);
+    const lenient = runCli(['parse', '--no-normalize', file]);
+    assert.equal(lenient.status, 0, lenient.stderr);
+    assert.match(lenient.stderr, new RegExp(`^stracectl parse: ${file}:2: line too long`, 'm'));
+    assert.deepEqual(
+      lines(lenient.stdout).map((line) => (JSON.parse(line) as SyscallEvent).ret),
+      ['0x1', '0x2'],
+    );
+    const strict = runCli(['parse', '--strict', file]);
+    assert.equal(strict.status, 65);
+    assert.match(strict.stderr, new RegExp(`^stracectl parse: ${file}:2: line too long`));
+  });
+
   it('exits 0 quietly when the reader goes away (| head -1)', () => {
     const result = runShell(`$RUN parse ${bigPath} | head -1 >/dev/null; echo "status=\${PIPESTATUS[0]}"`);
     assert.match(result.stdout, /status=0/);

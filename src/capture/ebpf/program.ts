@@ -16,10 +16,14 @@
  * - a full map refuses inserts: `@n` minus the entries printed is the exact
  *   number of events lost, reported as such.
  *
- * Strings (paths) are read at sys_exit from the saved argument pointers: by
- * then the kernel has faulted the pages in (bpf cannot), so a path in a
- * never-touched page is not lost. execve's are read at its sys_enter (the old
- * address space is gone at exit), through the per-syscall tracepoint.
+ * Strings (paths) are read at sys_exit from the argument pointers saved at
+ * sys_enter: by then the kernel has faulted the pages in (bpf cannot), so a
+ * path in a never-touched page is not lost. execve's are read at its
+ * sys_enter (the old address space is gone at exit), through the per-syscall
+ * tracepoint. Strings and socket addresses are copied by their own sys_exit
+ * probes (BPF programs get 512 bytes of stack; one program doing it all does
+ * not fit), keyed like the call (thread, entry time) so they pair up in user
+ * space whatever order the probes ran in.
  *
  * printf lines of the protocol: `R` ready, `F <gen>` a generation was printed,
  * `W <gen>` still waiting for the acknowledgement, `S` a stats snapshot
@@ -67,16 +71,15 @@ export function buildProgram(plan: ProgramPlan): string {
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new RangeError(`invalid pid ${pid}`);
   }
   const key = plan.follow ? 'pid' : 'tid';
-  const targets = plan.pids.map((pid) => `${key} == ${pid}`);
   const launcher = plan.launcherPid;
   // @traced holds followed children and the launcher once it exec'd; without either it is not needed.
   const tracedMap = plan.follow || launcher !== undefined;
-  const traced = orList([...(tracedMap ? [`@traced[${key}]`] : []), ...targets]);
+  const traced = orList([...(tracedMap ? [`@traced[${key}]`] : []), ...plan.pids.map((pid) => `${key} == ${pid}`)]);
   const execs = [plan.execve, plan.execveat].filter((nr): nr is number => nr !== undefined);
   const events = plan.mode === 'events';
-  const hasStrings = plan.strings.size > 0 || plan.sockaddrs.size > 0;
+  const hasStrings = plan.strings.size > 0;
   const hasSockaddrs = plan.sockaddrs.size > 0;
-  const perGen = ['ev', 'n', ...(hasStrings ? ['sv'] : []), ...(hasSockaddrs ? ['sa'] : []), ...(execs.length > 0 ? ['xv'] : [])];
+  const perGen = ['ev', 'n', ...(hasStrings || hasSockaddrs ? ['sv'] : []), ...(hasSockaddrs ? ['sa'] : []), ...(execs.length > 0 ? ['xv'] : [])];
   const statsMaps = ['st', 'mn', 'mx', 'hi', 'er'];
   const out: string[] = [`// stracectl capture --backend ebpf (${plan.mode} mode): generated, do not edit`];
   const probe = (head: string, body: string[]): void => {
@@ -84,13 +87,15 @@ export function buildProgram(plan: ProgramPlan): string {
   };
 
   // One call into the current generation: (id, ret, latency, flags, a0…a5); flags 1 = never returned.
-  const emit = (q: number, tupleKey: string, id: string, ret: string, lat: string, flags: string, args: string[]): string =>
-    `@ev${q}[${tupleKey}] = ((int64)${id}, (int64)${ret}, (uint64)${lat}, (uint64)${flags}, ${args.map((a) => `(uint64)${a}`).join(', ')}); @n${q} = count();`;
-  const byParity = (make: (q: number) => string): string => `$p = @gen % 2; if ($p == 0) { ${make(0)} } else { ${make(1)} }`;
+  // The tuple is built once: a tuple literal per parity would take its stack space twice.
+  const emitCall = (tupleKey: string, id: string, ret: string, lat: string, flags: string, args: string[]): string =>
+    `$ev = ((int64)${id}, (int64)${ret}, (uint64)${lat}, (uint64)${flags}, ${args.map((a) => `(uint64)${a}`).join(', ')}); ` +
+    `$p = @gen % 2; if ($p == 0) { @ev0[${tupleKey}] = $ev; @n0 = count(); } else { @ev1[${tupleKey}] = $ev; @n1 = count(); }`;
   const countStats = (id: string, lat: string): string =>
     `@st[${id}] = stats((uint64)${lat}); @mn[${id}] = min((uint64)${lat}); @mx[${id}] = max((uint64)${lat}); ${bucketBpf(`(uint64)${lat}`)} @hi[${id}, $b] = count();`;
-  const saved = (i: number): string => `$s.${i + 2}`;
-  const savedArgs = [0, 1, 2, 3, 4, 5].map(saved);
+  const isError = (ret: string): string => `${ret} < 0 && ${ret} >= -4095`;
+  // Only failing calls leave the kernel with their strings in summary mode and with --errors-only.
+  const onlyFailures = !events || plan.errorsOnly;
 
   out.push('BEGIN { printf("R\\n"); }');
   if (plan.follow) {
@@ -100,92 +105,122 @@ export function buildProgram(plan: ProgramPlan): string {
     ]);
   }
   if (launcher !== undefined) probe(`tracepoint:sched:sched_process_exec /pid == ${launcher}/`, [`@traced[${launcher}] = 1;`]);
-
   probe(`tracepoint:syscalls:sys_enter_kill /pid == ${plan.consumerPid} && args->pid == ${plan.consumerPid} && args->sig == 0/`, ['@acked = @gen;']);
 
-  // One string variable, reused: each str() would otherwise take its own STRLEN bytes of the 512-byte BPF stack.
-  const put = (map: string, key: string): string => `if ($p == 0) { @${map}0[${key}] = $str; } else { @${map}1[${key}] = $str; }`;
+  // execve's strings, read at entry into the generation current then; matched to the call in user space.
+  const put = (map: string, key: string, value: string): string => `if ($p == 0) { @${map}0[${key}] = ${value}; } else { @${map}1[${key}] = ${value}; }`;
   for (const name of ['execve', 'execveat'] as const) {
     if (plan[name] === undefined) continue;
     const gate = launcher !== undefined ? `${traced} || ${key} == ${launcher}` : traced;
-    const body = ['$t = nsecs; $p = @gen % 2; $a = args->argv;', `$str = str(uptr(args->filename)); ${put('xv', 'tid, $t, 0')}`, '$x = (uint64)0; if ($a != 0) { $x = (uint64)*uptr($a); }'];
+    const body = ['$t = nsecs; $p = @gen % 2; $a = args->argv;', put('xv', 'tid, $t, 0', 'str(uptr(args->filename))'), '$x = (uint64)0; if ($a != 0) { $x = (uint64)*uptr($a); }'];
     for (let i = 0; i < plan.argvMax; i++) {
-      body.push(`if ($x != 0) { $str = str(uptr($x)); ${put('xv', `tid, $t, ${i + 1}`)} $x = (uint64)*uptr($a + ${i + 1}); }`);
+      body.push(`if ($x != 0) { ${put('xv', `tid, $t, ${i + 1}`, 'str(uptr($x))')} $x = (uint64)*uptr($a + ${i + 1}); }`);
     }
-    body.push(`if ($x != 0) { $str = ""; ${put('xv', `tid, $t, ${ARGV_MORE_SLOT}`)} }`);
+    body.push(`if ($x != 0) { ${put('xv', `tid, $t, ${ARGV_MORE_SLOT}`, '""')} }`);
     probe(`tracepoint:syscalls:sys_enter_${name} /${gate}/`, body);
   }
 
-  const selected = plan.selection
-    ? `${plan.selection.mode === 'except' ? '!' : ''}(${orList(plan.selection.numbers.map((nr) => `args->id == ${nr}`))})`
+  // Entry. Tracepoint fields are read once into variables: bpftrace copies a field to a new stack slot on every access.
+  const selection = plan.selection
+    ? `$sel = ${plan.selection.mode === 'only' ? 0 : 1}; ${plan.selection.numbers.map((nr) => `if ($id == ${nr}) { $sel = ${plan.selection!.mode === 'only' ? 1 : 0}; }`).join(' ')}`
     : undefined;
-  const neverReturns = orList(plan.neverReturns.map((nr) => `args->id == ${nr}`));
+  const neverReturns = orList(plan.neverReturns.map((nr) => `$id == ${nr}`));
   const enterGate = launcher !== undefined && execs.length > 0 ? `${traced} || (${key} == ${launcher} && (${orList(execs.map((nr) => `args->id == ${nr}`))}))` : traced;
+  const argRegs = [0, 1, 2, 3, 4, 5].map((i) => `$r${i}`);
   const onNeverReturn = events
     ? plan.errorsOnly
       ? ''
-      : `$t = nsecs; ${byParity((q) => emit(q, 'tid, $t', 'args->id', '0', '0', '1', [0, 1, 2, 3, 4, 5].map((i) => `args->args[${i}]`)))}`
-    : countStats('args->id', '0');
-  const enterBody = `if (${neverReturns}) { ${onNeverReturn} } else { @start[tid] = (nsecs, args->id, args->args[0], args->args[1], args->args[2], args->args[3], args->args[4], args->args[5]); }`;
-  probe(`tracepoint:raw_syscalls:sys_enter /${enterGate}/`, [selected ? `if (${selected}) { ${enterBody} }` : enterBody]);
+      : emitCall('tid, $t', '$id', '0', '0', '1', argRegs)
+    : countStats('$id', '0');
+  const enterBody = [
+    '$t = nsecs;',
+    `$r0 = args->args[0]; $r1 = args->args[1]; $r2 = args->args[2]; $r3 = args->args[3]; $r4 = args->args[4]; $r5 = args->args[5];`,
+    `if (${neverReturns}) { ${onNeverReturn} return; }`,
+    // Summary mode keeps time and arguments apart: its stats probe then fits in the BPF stack.
+    events ? '@start[tid] = ($t, $id, $r0, $r1, $r2, $r3, $r4, $r5);' : '@start[tid] = ($t, $id); @sargs[tid] = ($t, $id, $r0, $r1, $r2, $r3, $r4, $r5);',
+  ];
+  // Pointers to strings and socket addresses, for the probes that copy them at exit. One `if` per
+  // number: bpftrace gives every `||` its own stack slot, so long OR chains overflow the stack.
+  if (hasStrings) {
+    enterBody.push(`$ia = ${NO_SLOT}; $ib = ${NO_SLOT}; $ic = ${NO_SLOT};`);
+    for (const [nr, indexes] of [...plan.strings].sort((x, y) => x[0] - y[0])) {
+      enterBody.push(`if ($id == ${nr}) { ${indexes.slice(0, 3).map((index, n) => `$i${'abc'[n]} = ${index};`).join(' ')} }`);
+    }
+    for (const slot of ['a', 'b', 'c']) {
+      enterBody.push(`$p${slot} = (uint64)0; ${[0, 1, 2, 3, 4, 5].map((i) => `if ($i${slot} == ${i}) { $p${slot} = $r${i}; }`).join(' ')}`);
+    }
+    enterBody.push(`if ($ia != ${NO_SLOT}) { @sp[tid] = ($t, $pa, $pb, $pc, $ia, $ib, $ic, $id); }`);
+  }
+  if (hasSockaddrs) {
+    enterBody.push(`$ik = ${NO_SLOT};`, ...[...plan.sockaddrs].sort((x, y) => x[0] - y[0]).map(([nr, index]) => `if ($id == ${nr}) { $ik = ${index}; }`));
+    enterBody.push(`$pk = (uint64)0; ${[0, 1, 2, 3, 4, 5].map((i) => `if ($ik == ${i}) { $pk = $r${i}; }`).join(' ')}`);
+    enterBody.push(`if ($pk != 0) { @kp[tid] = ($t, $pk, $ik, $id); }`);
+  }
+  probe(`tracepoint:raw_syscalls:sys_enter /${enterGate}/`, ['$id = args->id;', ...(selection ? [selection, 'if (!$sel) { return; }'] : []), ...enterBody]);
+
+  // Exit: the call itself. Several small probes on sys_exit rather than one: each gets its own 512-byte
+  // BPF stack, and each finds its data in its own map, so their order does not matter.
+  const failureGate = `$ret = args->ret; if (!(${isError('$ret')})) { return; }`;
+  if (events) {
+    probe('tracepoint:raw_syscalls:sys_exit', [
+      '$s = @start[tid];',
+      'if ($s.0 == 0) { return; }',
+      'delete(@start[tid]);',
+      '$lat = nsecs - $s.0; $id = args->id; $ret = args->ret;',
+      ...(plan.errorsOnly ? [`if (!(${isError('$ret')})) { return; }`] : []),
+      emitCall('tid, $s.0', '$id', '$ret', '$lat', '0', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`)),
+    ]);
+  } else {
+    probe('tracepoint:raw_syscalls:sys_exit', ['$s = @start[tid];', 'if ($s.0 == 0) { return; }', 'delete(@start[tid]);', `$lat = nsecs - $s.0; $id = args->id; ${countStats('$id', '$lat')}`]);
+    probe('tracepoint:raw_syscalls:sys_exit', [
+      failureGate,
+      '$s = @sargs[tid]; $id = args->id;',
+      'if ($s.0 == 0 || $s.1 != $id) { return; }',
+      'delete(@sargs[tid]);',
+      '@er[$id, -$ret] = count();',
+      emitCall('tid, $s.0', '$id', '$ret', 'nsecs - $s.0', '0', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`)),
+    ]);
+  }
+  // Exit: its strings and socket address, one probe per generation (one str() site each: a str()
+  // takes STRLEN bytes of stack). An AF_UNIX address is a path, kept with the strings.
+  for (const q of [0, 1]) {
+    const gate = [...(onlyFailures ? [failureGate] : []), '$id = args->id;'];
+    if (hasStrings) {
+      const slots = [['$q.4', '$q.1'], ['$q.5', '$q.2'], ['$q.6', '$q.3']];
+      probe('tracepoint:raw_syscalls:sys_exit', [
+        ...gate,
+        '$q = @sp[tid];',
+        `if ($q.0 == 0 || $q.7 != $id || @gen % 2 != ${q}) { return; }`,
+        'delete(@sp[tid]);',
+        `$i = 0; while ($i < 3) { $slot = (uint64)${NO_SLOT}; $ptr = (uint64)0; ${slots.map(([slot, ptr], n) => `if ($i == ${n}) { $slot = ${slot}; $ptr = ${ptr}; }`).join(' ')} if ($slot != ${NO_SLOT} && $ptr != 0) { @sv${q}[tid, $q.0, $slot] = str(uptr($ptr)); } $i++; }`,
+      ]);
+    }
+    if (hasSockaddrs) {
+      probe('tracepoint:raw_syscalls:sys_exit', [
+        ...gate,
+        '$k = @kp[tid];',
+        `if ($k.0 == 0 || $k.3 != $id || @gen % 2 != ${q}) { return; }`,
+        'delete(@kp[tid]);',
+        '$a = $k.1; $f = (uint64)*(uint16*)uptr($a);',
+        `if ($f == 1) { @sv${q}[tid, $k.0, $k.2] = str(uptr($a + 2)); return; }`,
+        '$w1 = (uint64)*(uint16*)uptr($a + 2); $w2 = (uint64)*(uint32*)uptr($a + 4); $w3 = (uint64)0; $w4 = (uint64)0; $w5 = (uint64)0;',
+        'if ($f == 10) { $w3 = *(uint64*)uptr($a + 8); $w4 = *(uint64*)uptr($a + 16); $w5 = (uint64)*(uint32*)uptr($a + 24); }',
+        `@sa${q}[tid, $k.0] = ($f, $w1, $w2, $w3, $w4, $w5);`,
+      ]);
+    }
+  }
 
   // A task that dies inside a call (killed, or a thread torn down by exit_group) made a call that never returned.
   const unreturned = events
     ? plan.errorsOnly
-      ? []
-      : [byParity((q) => emit(q, 'tid, $s.0', '$s.1', '0', '0', '1', savedArgs))]
-    : [countStats('$s.1', '0')];
+      ? ''
+      : emitCall('tid, $s.0', '$s.1', '0', '0', '1', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`))
+    : countStats('$s.1', '0');
   probe(`tracepoint:sched:sched_process_exit /${traced}/`, [
-    '$s = @start[tid];',
-    `if ($s.0 != 0) { delete(@start[tid]); ${unreturned.join(' ')} }`,
+    `${hasStrings ? 'delete(@sp[tid]); ' : ''}${hasSockaddrs ? 'delete(@kp[tid]); ' : ''}${events ? '' : 'delete(@sargs[tid]); '}$s = @start[tid];`,
+    `if ($s.0 != 0) { delete(@start[tid]); ${unreturned} }`,
     `if (args->group_dead) {${tracedMap ? ' delete(@traced[pid]);' : ''}${plan.pids.length > 0 ? ` if (${orList(plan.pids.map((pid) => `pid == ${pid}`))}) { printf("X %d\\n", pid); }` : ''} }`,
   ]);
-
-  // Strings and socket addresses of the finished call, into the same generation as the call.
-  // Flat tests over plain variables: a long else-if chain over tuple fields costs BPF stack per branch.
-  const stringSetup: string[] = [];
-  if (hasStrings) {
-    stringSetup.push(`$ia = ${NO_SLOT}; $ib = ${NO_SLOT}; $ic = ${NO_SLOT}; $ik = ${NO_SLOT};`);
-    const patterns = new Map<string, number[]>();
-    const group = (assign: string, nr: number): void => patterns.set(assign, [...(patterns.get(assign) ?? []), nr]);
-    for (const [nr, indexes] of plan.strings) group(indexes.slice(0, 3).map((index, n) => `$i${'abc'[n]} = ${index};`).join(' '), nr);
-    for (const [nr, index] of plan.sockaddrs) group(`$ik = ${index};`, nr);
-    for (const [assign, numbers] of [...patterns].sort()) {
-      stringSetup.push(`if (${orList(numbers.sort((x, y) => x - y).map((nr) => `args->id == ${nr}`))}) { ${assign} }`);
-    }
-    for (const slot of ['a', 'b', 'c', 'k']) {
-      stringSetup.push(`$p${slot} = (uint64)0; ${[0, 1, 2, 3, 4, 5].map((i) => `if ($i${slot} == ${i}) { $p${slot} = $a${i}; }`).join(' ')}`);
-    }
-  }
-  const copyStrings: string[] = [];
-  if (hasStrings) {
-    for (const slot of ['a', 'b', 'c']) copyStrings.push(`if ($i${slot} != ${NO_SLOT} && $p${slot} != 0) { $str = str(uptr($p${slot})); ${put('sv', `tid, $s.0, $i${slot}`)} }`);
-  }
-  if (hasSockaddrs) {
-    const sa = (words: string): string => `if ($p == 0) { @sa0[tid, $s.0] = (${words}); } else { @sa1[tid, $s.0] = (${words}); }`;
-    const head = '$f, (uint64)*(uint16*)uptr($pk + 2), (uint64)*(uint32*)uptr($pk + 4)';
-    copyStrings.push(
-      `if ($ik != ${NO_SLOT} && $pk != 0) { $f = (uint64)*(uint16*)uptr($pk); if ($f == 1) { $str = str(uptr($pk + 2)); ${put('sv', 'tid, $s.0, $ik')} } else if ($f == 10) { ${sa(`${head}, *(uint64*)uptr($pk + 8), *(uint64*)uptr($pk + 16), (uint64)*(uint32*)uptr($pk + 24)`)} } else { ${sa(`${head}, (uint64)0, (uint64)0, (uint64)0`)} } }`,
-    );
-  }
-  const emitFinished = [
-    '$a0 = $s.2; $a1 = $s.3; $a2 = $s.4; $a3 = $s.5; $a4 = $s.6; $a5 = $s.7;',
-    ...stringSetup,
-    byParity((q) => emit(q, 'tid, $s.0', 'args->id', 'args->ret', '$lat', '0', ['$a0', '$a1', '$a2', '$a3', '$a4', '$a5'])),
-    ...copyStrings,
-  ];
-  const isError = 'args->ret < 0 && args->ret >= -4095';
-  const exitBody = [
-    '$s = @start[tid];',
-    'if ($s.0 == 0) { return; }',
-    'delete(@start[tid]);',
-    '$lat = nsecs - $s.0;',
-    ...(events ? [] : [countStats('args->id', '$lat')]),
-    ...(events && !plan.errorsOnly ? [] : [`if (!(${isError})) { return; }`]),
-    ...(events ? [] : ['@er[args->id, -args->ret] = count();']),
-    ...emitFinished,
-  ];
-  probe('tracepoint:raw_syscalls:sys_exit', exitBody);
 
   const dump = (q: number): string => [...perGen.map((m) => `print(@${m}${q});`), ...perGen.map((m) => `clear(@${m}${q});`)].join(' ');
   probe(`interval:ms:${Math.max(1, Math.round(plan.flushMs))}`, [
@@ -200,7 +235,8 @@ export function buildProgram(plan: ProgramPlan): string {
   const snapshot = statsMaps.map((m) => `print(@${m});`).join(' ');
   if (!events) probe(`interval:ms:${Math.max(1, Math.round(plan.intervalMs))}`, [snapshot, 'printf("S\\n");']);
 
-  const clearAll = [...(tracedMap ? ['traced'] : []), 'start', 'gen', 'acked', ...perGen.flatMap((m) => [`${m}0`, `${m}1`]), ...(events ? [] : statsMaps)].map((m) => `clear(@${m});`);
+  const scratch = [...(tracedMap ? ['traced'] : []), 'start', ...(events ? [] : ['sargs']), ...(hasStrings ? ['sp'] : []), ...(hasSockaddrs ? ['kp'] : []), 'gen', 'acked'];
+  const clearAll = [...scratch, ...perGen.flatMap((m) => [`${m}0`, `${m}1`]), ...(events ? [] : statsMaps)].map((m) => `clear(@${m});`);
   probe('END', [
     `if (@gen % 2 == 0) { ${perGen.map((m) => `print(@${m}0);`).join(' ')} } else { ${perGen.map((m) => `print(@${m}1);`).join(' ')} }`,
     'printf("F %d\\n", @gen + 1);',
