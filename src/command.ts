@@ -4,6 +4,7 @@
  */
 import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
 import { finalize, takeUntil, type Observable, type OperatorFunction } from 'rxjs';
+import { formatDuration, parseDuration } from './duration.js';
 import { EXIT, StracectlError, diagnostic } from './errors.js';
 import type { StatsRecord, TraceRecord } from './event.js';
 import { linesFromInputs, runPipeline, type PipelineContext } from './io.js';
@@ -28,6 +29,18 @@ export abstract class BaseCommand extends Command {
   /** Throws a usage error (exit 2) with a hint. */
   protected usageError(message: string, hint?: string): never {
     throw new StracectlError('USAGE', message, { hint: hint ?? `see \`stracectl ${this.commandName} --help\`` });
+  }
+
+  /** A duration flag (`5ms`, `1s`) in nanoseconds; a usage error when malformed or below `minNs`. */
+  protected durationFlag(flag: string, value: string, minNs = 0): number {
+    let ns = 0;
+    try {
+      ns = parseDuration(value);
+    } catch (error) {
+      this.usageError(`--${flag}: ${(error as Error).message}`);
+    }
+    if (ns < minNs) this.usageError(`--${flag} must be at least ${formatDuration(minNs)}`);
+    return ns;
   }
 
   async catch(error: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {

@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { mergeMap } from 'rxjs';
 import { StreamCommand, readRecords, strictFlag } from '../command.js';
-import { parseDuration } from '../duration.js';
 import { aggregate } from '../operators/aggregate.js';
 import { GROUP_FIELDS, SORT_KEYS, type GroupField, type SortKey } from '../stats.js';
 
@@ -25,15 +24,7 @@ export default class Aggregate extends StreamCommand {
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Aggregate);
-    let intervalMs: number | undefined;
-    if (flags.interval !== undefined) {
-      try {
-        intervalMs = parseDuration(flags.interval) / 1e6;
-      } catch (error) {
-        this.usageError(`--interval: ${(error as Error).message}`);
-      }
-      if (intervalMs! < 10) this.usageError('--interval must be at least 10ms');
-    }
+    const intervalMs = flags.interval === undefined ? undefined : this.durationFlag('interval', flags.interval, 10e6) / 1e6;
     const by = [...new Set(flags.by)] as GroupField[];
     await this.runStream((ctx) =>
       readRecords(ctx, { files: argv as string[], strict: flags.strict }).pipe(

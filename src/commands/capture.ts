@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { from, mergeMap } from 'rxjs';
 import { BaseCommand } from '../command.js';
-import { parseDuration } from '../duration.js';
 import { CATEGORIES, type Category } from '../event.js';
 import { runPipeline } from '../io.js';
 import { startCapture } from '../capture/index.js';
@@ -54,15 +53,7 @@ export default class Capture extends BaseCommand {
     if (pids.length === 0 && command.length === 0) this.usageError('nothing to trace: give -p PID or a command after --', 'e.g. stracectl capture -- ls /tmp, or stracectl capture -p $(pgrep -n nginx)');
     if (flags['program-output'] !== undefined && pids.length > 0) this.usageError('--program-output applies to a command started by capture, not to -p targets');
 
-    let intervalMs: number | undefined;
-    if (flags.interval !== undefined) {
-      try {
-        intervalMs = parseDuration(flags.interval) / 1e6;
-      } catch (error) {
-        this.usageError(`--interval: ${(error as Error).message}`);
-      }
-      if (intervalMs < 10) this.usageError('--interval must be at least 10ms');
-    }
+    const intervalMs = flags.interval === undefined ? undefined : this.durationFlag('interval', flags.interval, 10e6) / 1e6;
     const summary = flags.summary || intervalMs !== undefined;
     if (summary && flags.backend === 'strace') {
       this.usageError('--summary and --interval need the eBPF backend (in-kernel aggregation), not strace', 'use --backend ebpf, or pipe events into `stracectl aggregate --interval 1s`');

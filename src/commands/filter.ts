@@ -2,7 +2,6 @@ import { Args, Flags } from '@oclif/core';
 import { StreamCommand, strictFlag } from '../command.js';
 import { parallelFilter } from '../parallel/parallelFilter.js';
 import { CATEGORIES, type Category } from '../event.js';
-import { parseDuration } from '../duration.js';
 
 export default class Filter extends StreamCommand {
   static summary = 'Keep the SyscallEvents that match every given condition.';
@@ -30,14 +29,7 @@ export default class Filter extends StreamCommand {
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Filter);
-    let minLatencyNs: number | undefined;
-    if (flags['min-latency'] !== undefined) {
-      try {
-        minLatencyNs = parseDuration(flags['min-latency']);
-      } catch (error) {
-        this.usageError(`--min-latency: ${(error as Error).message}`);
-      }
-    }
+    const minLatencyNs = flags['min-latency'] === undefined ? undefined : this.durationFlag('min-latency', flags['min-latency']);
     const options = {
       errors: flags.errors,
       ok: flags.ok,

@@ -52,7 +52,7 @@ export interface ProgramPlan {
   execveat?: number;
   /** exit, exit_group: taken from sys_enter. */
   neverReturns: readonly number[];
-  /** Syscall number → indexes of its string arguments (at most three; execve excluded). */
+  /** Syscall number → indexes of its string arguments (the first MAX_STRINGS are read; execve excluded). */
   strings: ReadonlyMap<number, readonly number[]>;
   /** Syscall number → index of its input socket address. */
   sockaddrs: ReadonlyMap<number, number>;
@@ -63,6 +63,8 @@ export interface ProgramPlan {
 /** Slot number for "argv had more elements than were read". */
 export const ARGV_MORE_SLOT = 99;
 const NO_SLOT = 9;
+/** String arguments copied per call: two str() sites is what fits in one BPF program's stack. */
+export const MAX_STRINGS = 2;
 
 const orList = (terms: string[]): string => (terms.length === 0 ? '0' : terms.join(' || '));
 
@@ -142,14 +144,14 @@ export function buildProgram(plan: ProgramPlan): string {
   // Pointers to strings and socket addresses, for the probes that copy them at exit. One `if` per
   // number: bpftrace gives every `||` its own stack slot, so long OR chains overflow the stack.
   if (hasStrings) {
-    enterBody.push(`$ia = ${NO_SLOT}; $ib = ${NO_SLOT}; $ic = ${NO_SLOT};`);
+    enterBody.push(`$ia = ${NO_SLOT}; $ib = ${NO_SLOT};`);
     for (const [nr, indexes] of [...plan.strings].sort((x, y) => x[0] - y[0])) {
-      enterBody.push(`if ($id == ${nr}) { ${indexes.slice(0, 3).map((index, n) => `$i${'abc'[n]} = ${index};`).join(' ')} }`);
+      enterBody.push(`if ($id == ${nr}) { ${indexes.slice(0, MAX_STRINGS).map((index, n) => `$i${'ab'[n]} = ${index};`).join(' ')} }`);
     }
-    for (const slot of ['a', 'b', 'c']) {
+    for (const slot of ['a', 'b']) {
       enterBody.push(`$p${slot} = (uint64)0; ${[0, 1, 2, 3, 4, 5].map((i) => `if ($i${slot} == ${i}) { $p${slot} = $r${i}; }`).join(' ')}`);
     }
-    enterBody.push(`if ($ia != ${NO_SLOT}) { @sp[tid] = ($t, $pa, $pb, $pc, $ia, $ib, $ic, $id); }`);
+    enterBody.push(`if ($ia != ${NO_SLOT}) { @sp[tid] = ($t, $pa, $pb, $ia, $ib, $id); }`);
   }
   if (hasSockaddrs) {
     enterBody.push(`$ik = ${NO_SLOT};`, ...[...plan.sockaddrs].sort((x, y) => x[0] - y[0]).map(([nr, index]) => `if ($id == ${nr}) { $ik = ${index}; }`));
@@ -171,13 +173,19 @@ export function buildProgram(plan: ProgramPlan): string {
       emitCall('tid, $s.0', '$id', '$ret', '$lat', '0', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`)),
     ]);
   } else {
-    probe('tracepoint:raw_syscalls:sys_exit', ['$s = @start[tid];', 'if ($s.0 == 0) { return; }', 'delete(@start[tid]);', `$lat = nsecs - $s.0; $id = args->id; ${countStats('$id', '$lat')}`]);
+    probe('tracepoint:raw_syscalls:sys_exit', [
+      '$s = @start[tid];',
+      'if ($s.0 == 0) { return; }',
+      'delete(@start[tid]);',
+      `$lat = nsecs - $s.0; $id = args->id; ${countStats('$id', '$lat')}`,
+      `$ret = args->ret; if (${isError('$ret')}) { @er[$id, -$ret] = count(); }`,
+    ]);
     probe('tracepoint:raw_syscalls:sys_exit', [
       failureGate,
       '$s = @sargs[tid]; $id = args->id;',
-      'if ($s.0 == 0 || $s.1 != $id) { return; }',
+      // Separate ifs: an `||` costs a stack slot, and this probe is close to the 512-byte limit.
+      'if ($s.0 == 0) { return; } if ($s.1 != $id) { return; }',
       'delete(@sargs[tid]);',
-      '@er[$id, -$ret] = count();',
       emitCall('tid, $s.0', '$id', '$ret', 'nsecs - $s.0', '0', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`)),
     ]);
   }
@@ -186,20 +194,20 @@ export function buildProgram(plan: ProgramPlan): string {
   for (const q of [0, 1]) {
     const gate = [...(onlyFailures ? [failureGate] : []), '$id = args->id;'];
     if (hasStrings) {
-      const slots = [['$q.4', '$q.1'], ['$q.5', '$q.2'], ['$q.6', '$q.3']];
       probe('tracepoint:raw_syscalls:sys_exit', [
         ...gate,
         '$q = @sp[tid];',
-        `if ($q.0 == 0 || $q.7 != $id || @gen % 2 != ${q}) { return; }`,
+        `if ($q.0 == 0) { return; } if ($q.5 != $id) { return; } if (@gen % 2 != ${q}) { return; }`,
         'delete(@sp[tid]);',
-        `$i = 0; while ($i < 3) { $slot = (uint64)${NO_SLOT}; $ptr = (uint64)0; ${slots.map(([slot, ptr], n) => `if ($i == ${n}) { $slot = ${slot}; $ptr = ${ptr}; }`).join(' ')} if ($slot != ${NO_SLOT} && $ptr != 0) { @sv${q}[tid, $q.0, $slot] = str(uptr($ptr)); } $i++; }`,
+        `if ($q.1 != 0) { @sv${q}[tid, $q.0, $q.3] = str(uptr($q.1)); }`,
+        `if ($q.4 != ${NO_SLOT} && $q.2 != 0) { @sv${q}[tid, $q.0, $q.4] = str(uptr($q.2)); }`,
       ]);
     }
     if (hasSockaddrs) {
       probe('tracepoint:raw_syscalls:sys_exit', [
         ...gate,
         '$k = @kp[tid];',
-        `if ($k.0 == 0 || $k.3 != $id || @gen % 2 != ${q}) { return; }`,
+        `if ($k.0 == 0) { return; } if ($k.3 != $id) { return; } if (@gen % 2 != ${q}) { return; }`,
         'delete(@kp[tid]);',
         '$a = $k.1; $f = (uint64)*(uint16*)uptr($a);',
         `if ($f == 1) { @sv${q}[tid, $k.0, $k.2] = str(uptr($a + 2)); return; }`,

@@ -5,25 +5,9 @@
  * WebSocket. Everything from a traced program (names, args, paths, errnos)
  * is untrusted: the DOM is built with createElement + textContent only.
  */
-export {};
+import type { Category, StatsRecord as Stats } from '../../event.js';
+import type { KbEntry } from '../../kb/index.js';
 
-type Category = 'I/O' | 'FS' | 'NET' | 'MEM' | 'PROC' | 'SIG' | 'OTHER';
-
-interface Stats {
-  name: string;
-  category: Category;
-  count: number;
-  errors: number;
-  error_pct: number;
-  total_ns: number;
-  avg_ns: number;
-  min_ns: number;
-  max_ns: number;
-  p50_ns: number;
-  p95_ns: number;
-  p99_ns: number;
-  error_breakdown: Record<string, number>;
-}
 
 interface TraceEvent {
   pid: number;
@@ -49,18 +33,6 @@ interface Summary {
   input_ended: boolean;
 }
 
-interface KbEntry {
-  name: string;
-  category: Category;
-  description: string;
-  signature: string;
-  args: Array<{ name: string; description: string }>;
-  returns: string;
-  errors: Array<{ errno: string; description: string }>;
-  notes: string;
-  aliases: string[];
-  known: boolean;
-}
 
 interface Detail extends Stats {
   recent_errors: TraceEvent[];
