@@ -182,9 +182,12 @@ export function buildProgram(plan: ProgramPlan): string {
     ]);
     probe('tracepoint:raw_syscalls:sys_exit', [
       failureGate,
-      '$s = @sargs[tid]; $id = args->id;',
-      // Separate ifs: an `||` costs a stack slot, and this probe is close to the 512-byte limit.
-      'if ($s.0 == 0) { return; } if ($s.1 != $id) { return; }',
+      // This probe is close to the 512-byte stack limit: separate ifs (an `||` costs a stack slot),
+      // the id taken from the tuple (checked with bpftrace 0.17's code generation, see the tests).
+      '$s = @sargs[tid];',
+      'if ($s.0 == 0) { return; }',
+      'if ($s.1 != args->id) { return; }',
+      '$id = $s.1;',
       'delete(@sargs[tid]);',
       emitCall('tid, $s.0', '$id', '$ret', 'nsecs - $s.0', '0', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`)),
     ]);
