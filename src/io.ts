@@ -213,6 +213,13 @@ export class BatchedWriter {
     else if (this.scheduled === undefined) this.scheduled = setImmediate(this.flush);
   }
 
+  /** Queues bytes that already hold whole lines, after what was queued before. */
+  writeBytes(chunk: Uint8Array): void {
+    if (this.closedByReader) return;
+    this.flush();
+    this.send(chunk);
+  }
+
   /** Writes whatever is queued now. */
   flush = (): void => {
     if (this.scheduled !== undefined) {
@@ -223,13 +230,17 @@ export class BatchedWriter {
     const text = this.parts.join('');
     this.parts = [];
     this.size = 0;
-    const accepted = this.out.write(text);
+    this.send(text);
+  };
+
+  private send(data: string | Uint8Array): void {
+    const accepted = this.out.write(data);
     if (!accepted && !this.waitingForDrain) {
       this.waitingForDrain = true;
       this.options.flow?.pause();
       this.out.once('drain', this.onDrain);
     }
-  };
+  }
 
   /** Flushes and resolves once the destination has taken everything (or went away). */
   async end(): Promise<void> {
@@ -265,7 +276,7 @@ export interface PipelineOptions<T> {
   command: string;
   /** The whole chain: a source of records or strings, already piped through the operators. */
   build: (ctx: PipelineContext) => Observable<T>;
-  /** How one output item becomes one line; defaults to `serializeRecord` for objects, identity for strings. */
+  /** How one output item becomes one line; defaults to `serializeRecord` for objects, identity for strings. Uint8Array items are written as they are (whole lines). */
   toLine?: (item: T) => string;
   output?: Writable;
 }
@@ -313,7 +324,7 @@ export async function runPipeline<T>(options: PipelineOptions<T>): Promise<numbe
   try {
     await new Promise<void>((resolve, reject) => {
       subscription = options.build({ flow, diagnostics, stop$ }).subscribe({
-        next: (item) => writer.writeLine(toLine(item)),
+        next: (item) => (item instanceof Uint8Array ? writer.writeBytes(item) : writer.writeLine(toLine(item))),
         error: reject,
         complete: resolve,
       });

@@ -41,9 +41,6 @@ export default class Filter extends StreamCommand {
       pathGlob: flags.path,
       invert: flags.invert,
     };
-    await this.runStream(
-      (ctx) => parallelFilter(ctx, { files: argv as string[], conditions: options, strict: flags.strict }),
-      (chunk) => chunk,
-    );
+    await this.runStream((ctx) => parallelFilter(ctx, { files: argv as string[], conditions: options, strict: flags.strict }));
   }
 }

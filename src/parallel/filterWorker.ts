@@ -12,6 +12,7 @@ const { conditions, strict } = workerData as { conditions: FilterEventsOptions; 
 const matches = eventPredicate(conditions);
 const invert = conditions.invert === true;
 const decoder = new TextDecoder('utf-8');
+const encoder = new TextEncoder();
 
 function invalidReason(line: string): string | null {
   try {
@@ -23,13 +24,19 @@ function invalidReason(line: string): string | null {
 
 parentPort!.on('message', ({ seq, bytes }: BlockRequest) => {
   const text = decoder.decode(bytes);
+  // Pure-ASCII blocks (the usual case) have byte offsets equal to string offsets: kept lines are
+  // then compacted inside the received buffer and sent back without copying or encoding.
+  const ascii = text.length === bytes.length;
+  let compacted = 0;
   const kept: string[] = [];
   const invalid: Array<[lineIndex: number, reason: string]> = [];
+  let keptCount = 0;
   let lineIndex = 0;
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
+    const lineStart = start;
     let line = text.slice(start, end);
     start = end + 1;
     const index = lineIndex++;
@@ -48,8 +55,18 @@ parentPort!.on('message', ({ seq, bytes }: BlockRequest) => {
       continue;
     }
     const traceRecord = record as TraceRecord;
-    if (isMetaRecord(traceRecord) || matches(traceRecord) !== invert) kept.push(line);
+    if (isMetaRecord(traceRecord) || matches(traceRecord) !== invert) {
+      if (ascii) {
+        bytes.copyWithin(compacted, lineStart, lineStart + line.length);
+        compacted += line.length;
+        bytes[compacted++] = 10;
+      } else {
+        kept.push(line);
+      }
+      keptCount++;
+    }
   }
-  const result: BlockResult = { seq, kept: kept.join('\n'), keptCount: kept.length, invalid, lineCount: lineIndex };
-  parentPort!.postMessage(result);
+  const out = ascii ? bytes.subarray(0, compacted) : encoder.encode(kept.length === 0 ? '' : kept.join('\n') + '\n');
+  const result: BlockResult = { seq, kept: out, keptCount, invalid, lineCount: lineIndex };
+  parentPort!.postMessage(result, [out.buffer as ArrayBuffer]);
 });

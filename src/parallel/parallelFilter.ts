@@ -36,12 +36,11 @@ function startWorker(workerData: unknown): Worker {
 }
 
 /**
- * The kept lines of every input, in order, as text chunks (lines joined by
- * "\n", no trailing newline). Bad lines are reported through the pipeline's
+ * The kept lines of every input, in order, as UTF-8 chunks of whole lines. Bad lines are reported through the pipeline's
  * diagnostics exactly like `readRecords` does.
  */
-export function parallelFilter(ctx: PipelineContext, options: ParallelFilterOptions): Observable<string> {
-  return new Observable<string>((subscriber) => {
+export function parallelFilter(ctx: PipelineContext, options: ParallelFilterOptions): Observable<Uint8Array> {
+  return new Observable<Uint8Array>((subscriber) => {
     const inputs = options.files.length === 0 ? ['-'] : [...options.files];
     const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     const workerCount = Math.max(1, Math.min(4, options.workers ?? availableParallelism()));
@@ -129,7 +128,7 @@ export function parallelFilter(ctx: PipelineContext, options: ParallelFilterOpti
     const postOversized = (input: number, length: number): void => {
       const seq = nextSeq++;
       blockInput.set(seq, input);
-      results.set(seq, { seq, kept: '', keptCount: 0, invalid: [[0, `line too long (${length} bytes)`]], lineCount: 1 });
+      results.set(seq, { seq, kept: new Uint8Array(0), keptCount: 0, invalid: [[0, `line too long (${length} bytes)`]], lineCount: 1 });
     };
 
     const readInput = (input: number): void => {
@@ -139,7 +138,7 @@ export function parallelFilter(ctx: PipelineContext, options: ParallelFilterOpti
         return;
       }
       const file = inputs[input]!;
-      const current: Readable = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 256 * 1024 });
+      const current: Readable = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
       stream = current;
       let carry: Buffer[] = [];
       let carryLength = 0;

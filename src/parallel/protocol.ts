@@ -8,8 +8,8 @@ export interface BlockRequest {
 
 export interface BlockResult {
   seq: number;
-  /** Kept lines joined by "\n" (no trailing newline); empty when none. */
-  kept: string;
+  /** Kept lines as UTF-8, each ending in "\n"; empty when none. */
+  kept: Uint8Array;
   keptCount: number;
   /** Invalid lines by index within the block, with the reason. */
   invalid: Array<[lineIndex: number, reason: string]>;

@@ -37,7 +37,7 @@ async function reference(file: string, conditions: FilterEventsOptions): Promise
 async function parallel(files: string[], conditions: FilterEventsOptions, options: { strict?: boolean; workers?: number; maxLineBytes?: number } = {}) {
   const { ctx, stderr } = context();
   const chunks = await lastValueFrom(parallelFilter(ctx, { files, conditions, ...options }).pipe(toArray()));
-  return { lines: chunks.join('\n').split('\n').filter((line) => line !== ''), stderr: stderr() };
+  return { lines: Buffer.concat(chunks).toString('utf8').split('\n').filter((line) => line !== ''), stderr: stderr() };
 }
 
 let dir: string;
@@ -86,12 +86,12 @@ describe('parallelFilter', () => {
 
   it('strict: emits what came before the first bad line, then fails with its location', async () => {
     const { ctx } = context();
-    const seen: string[] = [];
+    const seen: Uint8Array[] = [];
     const failure = await new Promise<unknown>((resolve) => {
       parallelFilter(ctx, { files: [badPath], conditions: {}, strict: true }).subscribe({ next: (chunk) => seen.push(chunk), error: resolve, complete: () => resolve(undefined) });
     });
     assert.ok(failure instanceof StracectlError && failure.code === 'INVALID_INPUT' && failure.message.startsWith(`${badPath}:4: `), String(failure));
-    assert.equal(seen.join('\n').split('\n').length, 3);
+    assert.equal(Buffer.concat(seen).toString('utf8').trimEnd().split('\n').length, 3);
   });
 
   it('reports a line longer than the cap without holding it, and keeps the rest', async () => {
