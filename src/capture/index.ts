@@ -3,6 +3,7 @@
  * can run here, else strace, and says which and why on stderr.
  */
 import { StracectlError } from '../errors.js';
+import { ebpfBackend } from './ebpf.js';
 import { straceBackend } from './strace.js';
 import type { BackendChoice, BackendName, CaptureBackend, CaptureOptions, CaptureSession } from './types.js';
 
@@ -11,7 +12,7 @@ import type { BackendChoice, BackendName, CaptureBackend, CaptureOptions, Captur
  * costs the traced program far less than ptrace). A backend module that is
  * not part of the build is simply not listed.
  */
-export const backends: CaptureBackend[] = [straceBackend];
+export const backends: CaptureBackend[] = [ebpfBackend, straceBackend];
 
 export function findBackend(name: BackendName): CaptureBackend | undefined {
   return backends.find((backend) => backend.name === name);

@@ -20,7 +20,8 @@ export interface RawSockaddr {
 }
 
 export interface RawCall {
-  args: readonly bigint[];
+  /** The six argument registers as unsigned decimal text (as bpftrace prints them). */
+  args: readonly string[];
   /** Strings by argument index (already cut at their NUL). `truncated`: the kernel's read limit was hit. */
   strings: ReadonlyMap<number, { bytes: Buffer; truncated: boolean }>;
   sockaddr?: { raw?: RawSockaddr; unixPath?: Buffer };
@@ -62,6 +63,16 @@ export function quoteBytes(bytes: Buffer, limit = Number.POSITIVE_INFINITY, trun
 }
 
 const hex = (value: bigint): string => `0x${value.toString(16)}`;
+
+// Registers arrive as unsigned decimal text; most are small, so BigInt is used only when needed.
+/** 0x… of an unsigned decimal text. */
+const hexText = (text: string): string => `0x${text.length <= 15 ? Number(text).toString(16) : BigInt(text).toString(16)}`;
+/** The low 32 bits as a signed int (≤ 9 digits is below 2^31: already the value). */
+const signed32 = (text: string): string => (text.length <= 9 ? text : BigInt.asIntN(32, BigInt(text)).toString());
+const unsigned32 = (text: string): string => (text.length <= 9 ? text : BigInt.asUintN(32, BigInt(text)).toString());
+/** Signed 64 (≤ 18 digits is below 2^63). */
+const signed64 = (text: string): string => (text.length <= 18 ? text : BigInt.asIntN(64, BigInt(text)).toString());
+const isZero = (text: string): boolean => text === '0';
 
 function flagNames(value: bigint, table: ReadonlyArray<readonly [string, bigint]>, zero?: string): string {
   if (value === 0n && zero !== undefined) return zero;
@@ -159,41 +170,43 @@ export function formatSockaddr(sockaddr: NonNullable<RawCall['sockaddr']>): stri
   }
 }
 
-function formatValue(spec: ArgSpec, value: bigint, call: RawCall, index: number, arch: Arch, stringLimit: number): string {
-  const unsigned = BigInt.asUintN(spec.bits, value);
-  const signed = BigInt.asIntN(spec.bits, value);
+function formatValue(spec: ArgSpec, text: string, call: RawCall, index: number, arch: Arch, stringLimit: number): string {
   switch (spec.kind) {
     case 'sint':
-      return signed.toString();
+      return spec.bits === 32 ? signed32(text) : signed64(text);
     case 'uint':
-      return unsigned.toString();
-    case 'hex':
-      return unsigned === 0n ? '0' : hex(unsigned);
+      return spec.bits === 32 ? unsigned32(text) : text;
+    case 'hex': {
+      const value = spec.bits === 32 ? unsigned32(text) : text;
+      return isZero(value) ? '0' : hexText(value);
+    }
     case 'ptr':
-      return value === 0n ? 'NULL' : hex(value);
-    case 'dirfd':
-      return signed === -100n ? 'AT_FDCWD' : signed.toString();
+      return isZero(text) ? 'NULL' : hexText(text);
+    case 'dirfd': {
+      const fd = signed32(text);
+      return fd === '-100' ? 'AT_FDCWD' : fd;
+    }
     case 'mode':
-      return `0${unsigned.toString(8).padStart(2, '0')}`;
+      return `0${BigInt(unsigned32(text)).toString(8).padStart(2, '0')}`;
     case 'openflags':
-      return formatOpenFlags(unsigned, arch);
+      return formatOpenFlags(BigInt(unsigned32(text)), arch);
     case 'prot':
-      return flagNames(unsigned, PROT_FLAGS, 'PROT_NONE');
+      return flagNames(BigInt(unsigned32(text)), PROT_FLAGS, 'PROT_NONE');
     case 'mapflags':
-      return flagNames(unsigned, MAP_FLAGS);
+      return flagNames(BigInt(unsigned32(text)), MAP_FLAGS);
     case 'string':
     case 'path': {
-      if (value === 0n) return 'NULL';
-      const text = call.strings.get(index);
-      if (text === undefined) return hex(value);
-      return quoteBytes(text.bytes, spec.kind === 'path' ? Number.POSITIVE_INFINITY : stringLimit, text.truncated);
+      if (isZero(text)) return 'NULL';
+      const string = call.strings.get(index);
+      if (string === undefined) return hexText(text);
+      return quoteBytes(string.bytes, spec.kind === 'path' ? Number.POSITIVE_INFINITY : stringLimit, string.truncated);
     }
     case 'sockaddr':
-      if (value === 0n) return 'NULL';
-      return (call.sockaddr && formatSockaddr(call.sockaddr)) ?? hex(value);
+      if (isZero(text)) return 'NULL';
+      return (call.sockaddr && formatSockaddr(call.sockaddr)) ?? hexText(text);
     case 'argv': {
-      if (value === 0n) return 'NULL';
-      if (call.argv === undefined) return hex(value);
+      if (isZero(text)) return 'NULL';
+      if (call.argv === undefined) return hexText(text);
       const items = call.argv.items.map((item) => quoteBytes(item, stringLimit));
       if (call.argv.more) items.push('...');
       return `[${items.join(', ')}]`;
@@ -207,15 +220,20 @@ function formatValue(spec: ArgSpec, value: bigint, call: RawCall, index: number,
  * be created, as strace does.
  */
 export function formatArgs(signature: Signature | undefined, call: RawCall, arch: Arch, stringLimit: number): string {
-  if (signature === undefined) return call.args.map((value) => hex(BigInt.asUintN(64, value))).join(', ');
-  let specs = signature.args;
+  if (signature === undefined) return call.args.map(hexText).join(', ');
+  let hideMode = false;
   if (signature.name === 'open' || signature.name === 'openat') {
-    const flagsAt = specs.findIndex((spec) => spec.kind === 'openflags');
-    const flags = call.args[flagsAt] ?? 0n;
-    const creates = (flags & 0o100n) !== 0n || (flags & 0o20000000n) !== 0n;
-    if (!creates) specs = specs.filter((spec) => spec.kind !== 'mode');
+    const flagsAt = signature.args.findIndex((spec) => spec.kind === 'openflags');
+    const flags = Number(BigInt(unsigned32(call.args[flagsAt] ?? '0')));
+    hideMode = (flags & 0o100) === 0 && (flags & 0o20000000) === 0;
   }
-  return specs.map((spec) => formatValue(spec, call.args[signature.args.indexOf(spec)] ?? 0n, call, signature.args.indexOf(spec), arch, stringLimit)).join(', ');
+  const parts: string[] = [];
+  for (let index = 0; index < signature.args.length; index++) {
+    const spec = signature.args[index]!;
+    if (hideMode && spec.kind === 'mode') continue;
+    parts.push(formatValue(spec, call.args[index] ?? '0', call, index, arch, stringLimit));
+  }
+  return parts.join(', ');
 }
 
 /** Calls whose result is an address (strace prints it in hex). */
@@ -235,11 +253,11 @@ function errnoNameCached(number: number): string {
  * `ret` and `error` from the raw return register: -4095..-1 is an error
  * (`ret` "-1", or "?" for the kernel's restart codes, as strace shows them).
  */
-export function formatReturn(syscall: string, ret: bigint): { ret: string; error: string } {
-  if (ret < 0n && ret >= -4095n) {
-    const error = errnoNameCached(Number(-ret));
+export function formatReturn(syscall: string, ret: string): { ret: string; error: string } {
+  if (ret.startsWith('-') && ret.length <= 5 && Number(ret) >= -4095) {
+    const error = errnoNameCached(-Number(ret));
     return { ret: errnoInfo(error)?.pseudo ? '?' : '-1', error };
   }
-  if (ADDRESS_RESULTS.has(syscall)) return { ret: hex(BigInt.asUintN(64, ret)), error: '' };
-  return { ret: ret.toString(), error: '' };
+  if (ADDRESS_RESULTS.has(syscall)) return { ret: hex(BigInt.asUintN(64, BigInt(ret))), error: '' };
+  return { ret, error: '' };
 }

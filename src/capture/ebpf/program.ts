@@ -25,9 +25,14 @@
  * not fit), keyed like the call (thread, entry time) so they pair up in user
  * space whatever order the probes ran in.
  *
- * printf lines of the protocol: `R` ready, `F <gen>` a generation was printed,
- * `W <gen>` still waiting for the acknowledgement, `S` a stats snapshot
- * (summary mode) was printed, `X <pid>` a -p target exited, `Q` final flush done.
+ * printf lines of the protocol: `R` ready, `F <gen> <time>` a generation was
+ * printed (flipped at kernel time `time`), `W <gen>` still waiting for the
+ * acknowledgement, `S` a stats snapshot (summary mode) was printed, `X <pid>`
+ * a -p target exited, `Q` END ran. To stop, stracectl waits for the first `F`
+ * flipped after the moment it decided to stop, does not acknowledge it (so
+ * nothing is flipped again), then sends SIGINT: END only clears the maps.
+ * (END's actions may be handled before earlier ones still queued on another
+ * CPU's buffer, so END must not print generations.)
  */
 import { bucketBpf } from './histogram.js';
 
@@ -143,20 +148,17 @@ export function buildProgram(plan: ProgramPlan): string {
   ];
   // Pointers to strings and socket addresses, for the probes that copy them at exit. One `if` per
   // number: bpftrace gives every `||` its own stack slot, so long OR chains overflow the stack.
-  if (hasStrings) {
-    enterBody.push(`$ia = ${NO_SLOT}; $ib = ${NO_SLOT};`);
+  // @sp[tid] = (entry time, pointer a, pointer b, slot a, slot b, syscall, kind); kind 1: pointer a is a socket address.
+  if (hasStrings || hasSockaddrs) {
+    enterBody.push(`$ia = ${NO_SLOT}; $ib = ${NO_SLOT}; $kind = 0;`);
     for (const [nr, indexes] of [...plan.strings].sort((x, y) => x[0] - y[0])) {
       enterBody.push(`if ($id == ${nr}) { ${indexes.slice(0, MAX_STRINGS).map((index, n) => `$i${'ab'[n]} = ${index};`).join(' ')} }`);
     }
+    for (const [nr, index] of [...plan.sockaddrs].sort((x, y) => x[0] - y[0])) enterBody.push(`if ($id == ${nr}) { $ia = ${index}; $kind = 1; }`);
     for (const slot of ['a', 'b']) {
       enterBody.push(`$p${slot} = (uint64)0; ${[0, 1, 2, 3, 4, 5].map((i) => `if ($i${slot} == ${i}) { $p${slot} = $r${i}; }`).join(' ')}`);
     }
-    enterBody.push(`if ($ia != ${NO_SLOT}) { @sp[tid] = ($t, $pa, $pb, $ia, $ib, $id); }`);
-  }
-  if (hasSockaddrs) {
-    enterBody.push(`$ik = ${NO_SLOT};`, ...[...plan.sockaddrs].sort((x, y) => x[0] - y[0]).map(([nr, index]) => `if ($id == ${nr}) { $ik = ${index}; }`));
-    enterBody.push(`$pk = (uint64)0; ${[0, 1, 2, 3, 4, 5].map((i) => `if ($ik == ${i}) { $pk = $r${i}; }`).join(' ')}`);
-    enterBody.push(`if ($pk != 0) { @kp[tid] = ($t, $pk, $ik, $id); }`);
+    enterBody.push(`if ($ia != ${NO_SLOT}) { @sp[tid] = ($t, $pa, $pb, $ia, $ib, $id, $kind); }`);
   }
   probe(`tracepoint:raw_syscalls:sys_enter /${enterGate}/`, ['$id = args->id;', ...(selection ? [selection, 'if (!$sel) { return; }'] : []), ...enterBody]);
 
@@ -192,31 +194,24 @@ export function buildProgram(plan: ProgramPlan): string {
       emitCall('tid, $s.0', '$id', '$ret', 'nsecs - $s.0', '0', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`)),
     ]);
   }
-  // Exit: its strings and socket address, one probe per generation (one str() site each: a str()
+  // Exit: its strings and socket address, one probe per generation (two str() sites each: a str()
   // takes STRLEN bytes of stack). An AF_UNIX address is a path, kept with the strings.
-  for (const q of [0, 1]) {
-    const gate = [...(onlyFailures ? [failureGate] : []), '$id = args->id;'];
-    if (hasStrings) {
+  if (hasStrings || hasSockaddrs) {
+    for (const q of [0, 1]) {
+      const sockaddr = hasSockaddrs
+        ? [
+            '$pa = $q.1;',
+            `if ($q.6 == 1) { $f = (uint64)*(uint16*)uptr($pa); if ($f != 1) { $w1 = (uint64)*(uint16*)uptr($pa + 2); $w2 = (uint64)*(uint32*)uptr($pa + 4); $w3 = (uint64)0; $w4 = (uint64)0; $w5 = (uint64)0; if ($f == 10) { $w3 = *(uint64*)uptr($pa + 8); $w4 = *(uint64*)uptr($pa + 16); $w5 = (uint64)*(uint32*)uptr($pa + 24); } @sa${q}[tid, $q.0] = ($f, $w1, $w2, $w3, $w4, $w5); return; } $pa = $pa + 2; }`,
+          ]
+        : ['$pa = $q.1;'];
       probe('tracepoint:raw_syscalls:sys_exit', [
-        ...gate,
+        ...(onlyFailures ? [failureGate] : []),
         '$q = @sp[tid];',
-        `if ($q.0 == 0) { return; } if ($q.5 != $id) { return; } if (@gen % 2 != ${q}) { return; }`,
+        `if ($q.0 == 0) { return; } if ($q.5 != args->id) { return; } if (@gen % 2 != ${q}) { return; }`,
         'delete(@sp[tid]);',
-        `if ($q.1 != 0) { @sv${q}[tid, $q.0, $q.3] = str(uptr($q.1)); }`,
+        ...sockaddr,
+        `if ($pa != 0) { @sv${q}[tid, $q.0, $q.3] = str(uptr($pa)); }`,
         `if ($q.4 != ${NO_SLOT} && $q.2 != 0) { @sv${q}[tid, $q.0, $q.4] = str(uptr($q.2)); }`,
-      ]);
-    }
-    if (hasSockaddrs) {
-      probe('tracepoint:raw_syscalls:sys_exit', [
-        ...gate,
-        '$k = @kp[tid];',
-        `if ($k.0 == 0) { return; } if ($k.3 != $id) { return; } if (@gen % 2 != ${q}) { return; }`,
-        'delete(@kp[tid]);',
-        '$a = $k.1; $f = (uint64)*(uint16*)uptr($a);',
-        `if ($f == 1) { @sv${q}[tid, $k.0, $k.2] = str(uptr($a + 2)); return; }`,
-        '$w1 = (uint64)*(uint16*)uptr($a + 2); $w2 = (uint64)*(uint32*)uptr($a + 4); $w3 = (uint64)0; $w4 = (uint64)0; $w5 = (uint64)0;',
-        'if ($f == 10) { $w3 = *(uint64*)uptr($a + 8); $w4 = *(uint64*)uptr($a + 16); $w5 = (uint64)*(uint32*)uptr($a + 24); }',
-        `@sa${q}[tid, $k.0] = ($f, $w1, $w2, $w3, $w4, $w5);`,
       ]);
     }
   }
@@ -228,7 +223,7 @@ export function buildProgram(plan: ProgramPlan): string {
       : emitCall('tid, $s.0', '$s.1', '0', '0', '1', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`))
     : countStats('$s.1', '0');
   probe(`tracepoint:sched:sched_process_exit /${traced}/`, [
-    `${hasStrings ? 'delete(@sp[tid]); ' : ''}${hasSockaddrs ? 'delete(@kp[tid]); ' : ''}${events ? '' : 'delete(@sargs[tid]); '}$s = @start[tid];`,
+    `${hasStrings || hasSockaddrs ? 'delete(@sp[tid]); ' : ''}${events ? '' : 'delete(@sargs[tid]); '}$s = @start[tid];`,
     `if ($s.0 != 0) { delete(@start[tid]); ${unreturned} }`,
     `if (args->group_dead) {${tracedMap ? ' delete(@traced[pid]);' : ''}${plan.pids.length > 0 ? ` if (${orList(plan.pids.map((pid) => `pid == ${pid}`))}) { printf("X %d\\n", pid); }` : ''} }`,
   ]);
@@ -238,7 +233,7 @@ export function buildProgram(plan: ProgramPlan): string {
     'if (@acked == @gen) {',
     '  @gen = @gen + 1;',
     `  if (@gen % 2 == 1) { ${dump(0)} } else { ${dump(1)} }`,
-    '  printf("F %d\\n", @gen);',
+    '  printf("F %d %llu\\n", @gen, nsecs);',
     '} else {',
     '  printf("W %d\\n", @gen);',
     '}',
@@ -246,14 +241,10 @@ export function buildProgram(plan: ProgramPlan): string {
   const snapshot = statsMaps.map((m) => `print(@${m});`).join(' ');
   if (!events) probe(`interval:ms:${Math.max(1, Math.round(plan.intervalMs))}`, [snapshot, 'printf("S\\n");']);
 
-  const scratch = [...(tracedMap ? ['traced'] : []), 'start', ...(events ? [] : ['sargs']), ...(hasStrings ? ['sp'] : []), ...(hasSockaddrs ? ['kp'] : []), 'gen', 'acked'];
+  const scratch = [...(tracedMap ? ['traced'] : []), 'start', ...(events ? [] : ['sargs']), ...(hasStrings || hasSockaddrs ? ['sp'] : []), 'gen', 'acked'];
   const clearAll = [...scratch, ...perGen.flatMap((m) => [`${m}0`, `${m}1`]), ...(events ? [] : statsMaps)].map((m) => `clear(@${m});`);
-  probe('END', [
-    `if (@gen % 2 == 0) { ${perGen.map((m) => `print(@${m}0);`).join(' ')} } else { ${perGen.map((m) => `print(@${m}1);`).join(' ')} }`,
-    'printf("F %d\\n", @gen + 1);',
-    ...(events ? [] : [snapshot, 'printf("S\\n");']),
-    'printf("Q\\n");',
-    ...clearAll,
-  ]);
+  // END only reports the final stats and empties the maps (so bpftrace prints nothing more): the last calls
+  // were already printed by a regular flush, which stracectl waits for before stopping bpftrace.
+  probe('END', [...(events ? [] : [snapshot, 'printf("S\\n");']), 'printf("Q\\n");', ...clearAll]);
   return out.join('\n') + '\n';
 }

@@ -96,6 +96,8 @@ export function tracepointName(syscall: string): string {
 const DATA_POINTERS = new Set(['buf', 'ubuf', 'u_msg_ptr', 'optval', 'list']);
 const PATH_NAMES = new Set(['filename', 'pathname', 'path', 'oldname', 'newname', 'new_root', 'put_old', 'specialfile', 'special', 'dev_name', 'dir_name', 'from_pathname', 'to_pathname', 'library']);
 const SOCKADDR_INPUTS = new Set(['connect', 'bind', 'sendto']);
+const MEMORY_CALLS = new Set(['mmap', 'munmap', 'mprotect', 'pkey_mprotect', 'madvise', 'process_madvise', 'mremap', 'msync', 'mlock', 'mlock2', 'munlock', 'brk', 'mincore', 'remap_file_pages', 'mseal', 'map_shadow_stack']);
+const ADDRESS_NAMES = new Set(['addr', 'start', 'brk', 'old_addr', 'new_addr', 'len_addr']);
 const SIGNED_32 = new Set(['int', 'pid_t', 'clockid_t', 'key_serial_t', 'mqd_t', 'timer_t', 'key_t']);
 const UNSIGNED_32 = new Set(['unsigned int', 'unsigned', 'u32', '__u32', 'uid_t', 'gid_t', 'qid_t', 'umode_t', 'old_uid_t', 'old_gid_t', 'rwf_t', 'fmode_t']);
 const SIGNED_64 = new Set(['long', 'off_t', 'loff_t', 'ssize_t', 's64', '__s64', 'time_t', '__kernel_old_time_t', 'long long']);
@@ -108,6 +110,9 @@ export function classifyArg(syscall: string, type: string, name: string): ArgSpe
   const isCString = (/^const char \*$/.test(type.trim()) && !DATA_POINTERS.has(name)) || (syscall === 'mount' && ['dev_name', 'dir_name', 'type'].includes(name));
   if (isCString) return spec(PATH_NAMES.has(name) ? 'path' : 'string');
   if (base.includes('*')) return spec('ptr');
+  // Addresses and fds that the kernel declares as unsigned long: strace shows NULL / 0x… and -1.
+  if (MEMORY_CALLS.has(syscall) && ADDRESS_NAMES.has(name)) return spec('ptr');
+  if (syscall === 'mmap' && name === 'fd') return spec('sint', 32);
   if (name === 'dfd' || name === 'olddfd' || name === 'newdfd') return spec('dirfd', 32);
   if (name === 'mode' && (base === 'umode_t' || base === 'int' || base === 'unsigned int')) return spec('mode', 32);
   if ((syscall === 'open' || syscall === 'openat') && name === 'flags') return spec('openflags', 32);
