@@ -29,8 +29,8 @@ import { linesFromStream } from '../io.js';
 import { BpftraceDecoder } from './ebpf/decoder.js';
 import { checkEnvironment, type EbpfEnvironment, type EnvironmentCheck } from './ebpf/environment.js';
 import { parseBpftraceLine } from './ebpf/output.js';
-import { buildProgram, MAX_STRINGS, type ProgramPlan } from './ebpf/program.js';
-import { loadSignatures, syscallTable, type Signature, type SyscallTable } from './ebpf/syscalls.js';
+import { buildProgram, MAX_STRINGS, type ProgramPlan, type StringCall } from './ebpf/program.js';
+import { loadSignatures, syscallTable, tracepointName, type Signature, type SyscallTable } from './ebpf/syscalls.js';
 import { findExecutable, processExists } from './proc.js';
 import { resolveSyscallSelection } from './selection.js';
 import type { Availability, CaptureBackend, CaptureOptions, CaptureSession } from './types.js';
@@ -70,18 +70,17 @@ function defaultLog(message: string): void {
 }
 
 /** What the program needs to know about each syscall: its string and socket-address arguments. */
-export function planArguments(table: SyscallTable, signatures: ReadonlyMap<string, Signature>): Pick<ProgramPlan, 'strings' | 'sockaddrs'> {
-  const strings = new Map<number, number[]>();
-  const sockaddrs = new Map<number, number>();
+export function planStringCalls(table: SyscallTable, signatures: ReadonlyMap<string, Signature>): StringCall[] {
+  const calls: StringCall[] = [];
   for (const [name, signature] of signatures) {
     const nr = table.numberOf(name);
     if (nr === undefined || name === 'execve' || name === 'execveat') continue;
-    const indexes = signature.args.flatMap((spec, index) => (spec.kind === 'path' || spec.kind === 'string' ? [index] : []));
-    if (indexes.length > 0) strings.set(nr, indexes.slice(0, MAX_STRINGS));
+    const slots = signature.args.flatMap((spec, index) => (spec.kind === 'path' || spec.kind === 'string' ? [index] : [])).slice(0, MAX_STRINGS);
     const sockaddr = signature.args.findIndex((spec) => spec.kind === 'sockaddr');
-    if (sockaddr >= 0) sockaddrs.set(nr, sockaddr);
+    if (slots.length === 0 && sockaddr < 0) continue;
+    calls.push({ nr, tracepoint: tracepointName(name), slots, ...(sockaddr >= 0 ? { sockaddr } : {}) });
   }
-  return { strings, sockaddrs };
+  return calls;
 }
 
 /** The syscall numbers of a --syscalls / --category selection, or undefined for all. */
@@ -208,7 +207,7 @@ export async function startEbpfCapture(options: CaptureOptions): Promise<Capture
     execve: table.numberOf('execve'),
     execveat: table.numberOf('execveat'),
     neverReturns: ['exit', 'exit_group'].map((name) => table.numberOf(name)).filter((nr): nr is number => nr !== undefined),
-    ...planArguments(table, signatures),
+    stringCalls: planStringCalls(table, signatures),
     argvMax: ARGV_MAX,
   });
   const tracer = spawn(env.bpftrace, ['--no-warnings', '-f', 'json', '-e', program], {

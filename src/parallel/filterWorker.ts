@@ -3,6 +3,7 @@
  * lines, validates each like `decodeRecords`, applies the same predicate as
  * `filterEvents`, and returns the kept lines as their original text.
  */
+import { isAscii } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isMetaRecord, validateRecord, type TraceRecord } from '../event.js';
 import { eventPredicate, type FilterEventsOptions } from '../operators/filterEvents.js';
@@ -23,10 +24,11 @@ function invalidReason(line: string): string | null {
 }
 
 parentPort!.on('message', ({ seq, bytes }: BlockRequest) => {
-  const text = decoder.decode(bytes);
-  // Pure-ASCII blocks (the usual case) have byte offsets equal to string offsets: kept lines are
-  // then compacted inside the received buffer and sent back without copying or encoding.
-  const ascii = text.length === bytes.length;
+  // Pure-ASCII blocks (the usual case) decode as latin1 (no UTF-8 state machine) and have byte
+  // offsets equal to string offsets: kept lines are then compacted inside the received buffer and
+  // sent back without copying or encoding.
+  const ascii = isAscii(bytes);
+  const text = ascii ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1') : decoder.decode(bytes);
   let compacted = 0;
   const kept: string[] = [];
   const invalid: Array<[lineIndex: number, reason: string]> = [];

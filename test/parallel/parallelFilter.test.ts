@@ -97,10 +97,10 @@ describe('parallelFilter', () => {
   it('reports a line longer than the cap without holding it, and keeps the rest', async () => {
     const file = join(dir, 'long.ndjson');
     const events = readFileSync(eventsPath, 'utf8').split('\n').slice(0, 3);
-    writeFileSync(file, `${events[0]}\n${'x'.repeat(600_000)}\n${events[1]}\n${events[2]}\n`);
+    writeFileSync(file, `${events[0]}\n${'x'.repeat(3_000_000)}\n${events[1]}\n${events[2]}\n`);
     const actual = await parallel([file], {}, { maxLineBytes: 1000 });
     assert.deepEqual(actual.lines, [events[0], events[1], events[2]]);
-    assert.match(actual.stderr, new RegExp(`long\\.ndjson:2: line too long \\(600000 bytes\\)`));
+    assert.match(actual.stderr, new RegExp(`long\\.ndjson:2: line too long \\(3000000 bytes\\)`));
   });
 
   it('a missing file is a FILE_NOT_FOUND error', async () => {

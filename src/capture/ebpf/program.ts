@@ -36,6 +36,16 @@
  */
 import { bucketBpf } from './histogram.js';
 
+export interface StringCall {
+  nr: number;
+  /** Its per-syscall tracepoint: `syscalls:sys_exit_<tracepoint>`. */
+  tracepoint: string;
+  /** Indexes of its string arguments. */
+  slots: readonly number[];
+  /** Index of its input socket address. */
+  sockaddr?: number;
+}
+
 export interface ProgramPlan {
   mode: 'events' | 'summary';
   /** `-p` targets. */
@@ -57,10 +67,8 @@ export interface ProgramPlan {
   execveat?: number;
   /** exit, exit_group: taken from sys_enter. */
   neverReturns: readonly number[];
-  /** Syscall number → indexes of its string arguments (the first MAX_STRINGS are read; execve excluded). */
-  strings: ReadonlyMap<number, readonly number[]>;
-  /** Syscall number → index of its input socket address. */
-  sockaddrs: ReadonlyMap<number, number>;
+  /** Syscalls with string arguments (the first MAX_STRINGS are read; execve excluded) or an input socket address. */
+  stringCalls: readonly StringCall[];
   /** execve argv elements read. */
   argvMax: number;
 }
@@ -84,8 +92,9 @@ export function buildProgram(plan: ProgramPlan): string {
   const traced = orList([...(tracedMap ? [`@traced[${key}]`] : []), ...plan.pids.map((pid) => `${key} == ${pid}`)]);
   const execs = [plan.execve, plan.execveat].filter((nr): nr is number => nr !== undefined);
   const events = plan.mode === 'events';
-  const hasStrings = plan.strings.size > 0;
-  const hasSockaddrs = plan.sockaddrs.size > 0;
+  const stringCalls = [...plan.stringCalls].sort((a, b) => a.nr - b.nr);
+  const hasStrings = stringCalls.some((call) => call.slots.length > 0);
+  const hasSockaddrs = stringCalls.some((call) => call.sockaddr !== undefined);
   const perGen = ['ev', 'n', ...(hasStrings || hasSockaddrs ? ['sv'] : []), ...(hasSockaddrs ? ['sa'] : []), ...(execs.length > 0 ? ['xv'] : [])];
   const statsMaps = ['st', 'mn', 'mx', 'hi', 'er'];
   const out: string[] = [`// stracectl capture --backend ebpf (${plan.mode} mode): generated, do not edit`];
@@ -151,10 +160,11 @@ export function buildProgram(plan: ProgramPlan): string {
   // @sp[tid] = (entry time, pointer a, pointer b, slot a, slot b, syscall, kind); kind 1: pointer a is a socket address.
   if (hasStrings || hasSockaddrs) {
     enterBody.push(`$ia = ${NO_SLOT}; $ib = ${NO_SLOT}; $kind = 0;`);
-    for (const [nr, indexes] of [...plan.strings].sort((x, y) => x[0] - y[0])) {
-      enterBody.push(`if ($id == ${nr}) { ${indexes.slice(0, MAX_STRINGS).map((index, n) => `$i${'ab'[n]} = ${index};`).join(' ')} }`);
+    for (const call of stringCalls) {
+      const assign =
+        call.sockaddr !== undefined ? `$ia = ${call.sockaddr}; $kind = 1;` : call.slots.slice(0, MAX_STRINGS).map((index, n) => `$i${'ab'[n]} = ${index};`).join(' ');
+      enterBody.push(`if ($id == ${call.nr}) { ${assign} }`);
     }
-    for (const [nr, index] of [...plan.sockaddrs].sort((x, y) => x[0] - y[0])) enterBody.push(`if ($id == ${nr}) { $ia = ${index}; $kind = 1; }`);
     for (const slot of ['a', 'b']) {
       enterBody.push(`$p${slot} = (uint64)0; ${[0, 1, 2, 3, 4, 5].map((i) => `if ($i${slot} == ${i}) { $p${slot} = $r${i}; }`).join(' ')}`);
     }
@@ -194,24 +204,39 @@ export function buildProgram(plan: ProgramPlan): string {
       emitCall('tid, $s.0', '$id', '$ret', 'nsecs - $s.0', '0', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`)),
     ]);
   }
-  // Exit: its strings and socket address, one probe per generation (two str() sites each: a str()
-  // takes STRLEN bytes of stack). An AF_UNIX address is a path, kept with the strings.
-  if (hasStrings || hasSockaddrs) {
-    for (const q of [0, 1]) {
-      const sockaddr = hasSockaddrs
-        ? [
-            '$pa = $q.1;',
-            `if ($q.6 == 1) { $f = (uint64)*(uint16*)uptr($pa); if ($f != 1) { $w1 = (uint64)*(uint16*)uptr($pa + 2); $w2 = (uint64)*(uint32*)uptr($pa + 4); $w3 = (uint64)0; $w4 = (uint64)0; $w5 = (uint64)0; if ($f == 10) { $w3 = *(uint64*)uptr($pa + 8); $w4 = *(uint64*)uptr($pa + 16); $w5 = (uint64)*(uint32*)uptr($pa + 24); } @sa${q}[tid, $q.0] = ($f, $w1, $w2, $w3, $w4, $w5); return; } $pa = $pa + 2; }`,
-          ]
-        : ['$pa = $q.1;'];
-      probe('tracepoint:raw_syscalls:sys_exit', [
-        ...(onlyFailures ? [failureGate] : []),
-        '$q = @sp[tid];',
-        `if ($q.0 == 0) { return; } if ($q.5 != args->id) { return; } if (@gen % 2 != ${q}) { return; }`,
+  // Exit: strings and socket addresses, on the per-syscall exit tracepoints (which fire for that syscall
+  // only: every probe on raw_syscalls costs every syscall of the system, bpftrace's own included).
+  // A str() takes STRLEN bytes of the 512-byte BPF stack, so a probe holds two str() sites: a
+  // one-string call is copied by one probe (one site per generation); a two-string call or a socket
+  // address by one probe per generation. An AF_UNIX address is a path, kept with the strings.
+  const take = [...(onlyFailures ? [failureGate] : []), '$q = @sp[tid];', 'if ($q.0 == 0) { return; } if ($q.5 != args->__syscall_nr) { return; }'];
+  const attach = (calls: StringCall[]): string => calls.map((call) => `tracepoint:syscalls:sys_exit_${call.tracepoint}`).join(',\n');
+  const single = stringCalls.filter((call) => call.sockaddr === undefined && call.slots.length === 1);
+  const double = stringCalls.filter((call) => call.sockaddr === undefined && call.slots.length > 1);
+  const sockaddrCalls = stringCalls.filter((call) => call.sockaddr !== undefined);
+  if (single.length > 0) {
+    probe(attach(single), [...take, 'delete(@sp[tid]);', 'if (@gen % 2 == 0) { @sv0[tid, $q.0, $q.3] = str(uptr($q.1)); } else { @sv1[tid, $q.0, $q.3] = str(uptr($q.1)); }']);
+  }
+  for (const q of [0, 1]) {
+    if (double.length > 0) {
+      probe(attach(double), [
+        ...take,
+        `if (@gen % 2 != ${q}) { return; }`,
         'delete(@sp[tid]);',
-        ...sockaddr,
-        `if ($pa != 0) { @sv${q}[tid, $q.0, $q.3] = str(uptr($pa)); }`,
-        `if ($q.4 != ${NO_SLOT} && $q.2 != 0) { @sv${q}[tid, $q.0, $q.4] = str(uptr($q.2)); }`,
+        `if ($q.1 != 0) { @sv${q}[tid, $q.0, $q.3] = str(uptr($q.1)); }`,
+        `if ($q.2 != 0) { @sv${q}[tid, $q.0, $q.4] = str(uptr($q.2)); }`,
+      ]);
+    }
+    if (sockaddrCalls.length > 0) {
+      probe(attach(sockaddrCalls), [
+        ...take,
+        `if (@gen % 2 != ${q}) { return; }`,
+        'delete(@sp[tid]);',
+        '$a = $q.1; $f = (uint64)*(uint16*)uptr($a);',
+        `if ($f == 1) { @sv${q}[tid, $q.0, $q.3] = str(uptr($a + 2)); return; }`,
+        '$w1 = (uint64)*(uint16*)uptr($a + 2); $w2 = (uint64)*(uint32*)uptr($a + 4); $w3 = (uint64)0; $w4 = (uint64)0; $w5 = (uint64)0;',
+        'if ($f == 10) { $w3 = *(uint64*)uptr($a + 8); $w4 = *(uint64*)uptr($a + 16); $w5 = (uint64)*(uint32*)uptr($a + 24); }',
+        `@sa${q}[tid, $q.0] = ($f, $w1, $w2, $w3, $w4, $w5);`,
       ]);
     }
   }
