@@ -36,7 +36,7 @@ import { resolveSyscallSelection } from './selection.js';
 import type { Availability, CaptureBackend, CaptureOptions, CaptureSession } from './types.js';
 
 /** Bytes read per string in the kernel (BPFTRACE_STRLEN): the most that fits the BPF stack of our probes. */
-export const KERNEL_STRLEN = 160;
+export const KERNEL_STRLEN = 200;
 /** Entries per BPF map: a generation of calls (and the other maps) hold at most this many. */
 export const MAP_ENTRIES = 65536;
 /** How often a generation of calls is handed to user space. */
@@ -69,13 +69,20 @@ function defaultLog(message: string): void {
   process.stderr.write(diagnostic('capture', message) + '\n');
 }
 
+/**
+ * Calls whose second string is read too. Each costs a per-syscall tracepoint, ~70 ms more to attach
+ * and detach, so only the two-path calls; for the others (mount, xattrs…) the second is an address.
+ */
+const TWO_PATH_CALLS = new Set(['rename', 'renameat', 'renameat2', 'link', 'linkat', 'symlink', 'symlinkat']);
+
 /** What the program needs to know about each syscall: its string and socket-address arguments. */
 export function planStringCalls(table: SyscallTable, signatures: ReadonlyMap<string, Signature>): StringCall[] {
   const calls: StringCall[] = [];
   for (const [name, signature] of signatures) {
     const nr = table.numberOf(name);
     if (nr === undefined || name === 'execve' || name === 'execveat') continue;
-    const slots = signature.args.flatMap((spec, index) => (spec.kind === 'path' || spec.kind === 'string' ? [index] : [])).slice(0, MAX_STRINGS);
+    const strings = signature.args.flatMap((spec, index) => (spec.kind === 'path' || spec.kind === 'string' ? [index] : []));
+    const slots = strings.slice(0, TWO_PATH_CALLS.has(name) ? MAX_STRINGS : 1);
     const sockaddr = signature.args.findIndex((spec) => spec.kind === 'sockaddr');
     if (slots.length === 0 && sockaddr < 0) continue;
     calls.push({ nr, tracepoint: tracepointName(name), slots, ...(sockaddr >= 0 ? { sockaddr } : {}) });
@@ -106,8 +113,8 @@ function selectionNumbers(options: CaptureOptions, table: SyscallTable): Program
  * the command (fd 3 closed). bash can keep the command's own argv[0]
  * (`exec -a`), as strace does; POSIX sh execs it under its resolved path.
  */
-export function launcherArgv(path: string, command: readonly string[], bash: string | undefined = findExecutable('bash').path): [string, string[]] {
-  if (bash !== undefined) return [bash, ['-c', 'IFS= read -r _ <&3 || exit 125; exec -a "$0" "$@" 3<&-', command[0]!, path, ...command.slice(1)]];
+export function launcherArgv(path: string, command: readonly string[], bash: string | null = findExecutable('bash').path ?? null): [string, string[]] {
+  if (bash !== null) return [bash, ['-c', 'IFS= read -r _ <&3 || exit 125; exec -a "$0" "$@" 3<&-', command[0]!, path, ...command.slice(1)]];
   return ['/bin/sh', ['-c', 'IFS= read -r _ <&3 || exit 125; exec "$0" "$@" 3<&-', path, ...command.slice(1)]];
 }
 
@@ -415,7 +422,9 @@ class EbpfSession implements CaptureSession {
   /** Opens the launcher's gate (the probes are attached) and checks the -p targets are still there. */
   release(): void {
     if (this.launcher) {
-      const gate = this.launcher.stdio[3] as NodeJS.WritableStream | null;
+      const gate = this.launcher.stdio[3] as (NodeJS.WritableStream & NodeJS.EventEmitter) | null;
+      // The launcher may be gone already (killed): its exit is reported, not a write error.
+      gate?.on('error', () => undefined);
       gate?.write('\n');
       gate?.end();
     }

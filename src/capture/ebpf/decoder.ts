@@ -80,6 +80,7 @@ export class BpftraceDecoder {
   /** ISO text of the last millisecond formatted (most calls of a generation share a few). */
   private isoCache = { ms: -1n, text: '' };
   private lastSeen = 0;
+  private lastStats = '';
   /** END ran: whatever bpftrace prints after it is stale. */
   private finished = false;
   private readonly stats = { st: new Map<number, { count: number; total: number }>(), mn: new Map<number, number>(), mx: new Map<number, number>(), hi: new Map<number, Map<number, number>>(), er: new Map<number, Map<number, number>>() };
@@ -172,15 +173,19 @@ export class BpftraceDecoder {
         return;
       }
       case 'W':
-        // The kernel still waits for a generation whose F line never arrived (bpftrace dropped it).
-        if (Number(arg) > this.lastSeen) {
-          this.lastSeen = Number(arg);
-          this.sink.flushed(this.lastSeen, undefined);
-        }
+        // The kernel still waits: our acknowledgement was not seen (its probe can be skipped when another
+        // BPF program runs on that CPU), or the F line was dropped. Acknowledging again is harmless.
+        if (Number(arg) > this.lastSeen) this.lastSeen = Number(arg);
+        this.sink.flushed(Number(arg), undefined);
         return;
-      case 'S':
-        this.sink.record(this.statsRecord());
+      case 'S': {
+        // bpftrace may hand over queued snapshots late, in a burst: an unchanged one says nothing new.
+        const record = this.statsRecord();
+        const fingerprint = JSON.stringify(record.stats);
+        if (fingerprint !== this.lastStats) this.sink.record(record);
+        this.lastStats = fingerprint;
         return;
+      }
       case 'X':
         this.sink.targetExited(Number(arg));
         return;

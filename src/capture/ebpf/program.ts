@@ -157,7 +157,9 @@ export function buildProgram(plan: ProgramPlan): string {
   ];
   // Pointers to strings and socket addresses, for the probes that copy them at exit. One `if` per
   // number: bpftrace gives every `||` its own stack slot, so long OR chains overflow the stack.
-  // @sp[tid] = (entry time, pointer a, pointer b, slot a, slot b, syscall, kind); kind 1: pointer a is a socket address.
+  // @sp[tid] = (entry time, pointer, argument index, syscall, kind): the first string, or (kind 1) the
+  // socket address; @sb[tid] the same for a second string argument.
+  const doubles = stringCalls.filter((call) => call.sockaddr === undefined && call.slots.length > 1);
   if (hasStrings || hasSockaddrs) {
     enterBody.push(`$ia = ${NO_SLOT}; $ib = ${NO_SLOT}; $kind = 0;`);
     for (const call of stringCalls) {
@@ -165,10 +167,11 @@ export function buildProgram(plan: ProgramPlan): string {
         call.sockaddr !== undefined ? `$ia = ${call.sockaddr}; $kind = 1;` : call.slots.slice(0, MAX_STRINGS).map((index, n) => `$i${'ab'[n]} = ${index};`).join(' ');
       enterBody.push(`if ($id == ${call.nr}) { ${assign} }`);
     }
-    for (const slot of ['a', 'b']) {
+    for (const slot of doubles.length > 0 ? ['a', 'b'] : ['a']) {
       enterBody.push(`$p${slot} = (uint64)0; ${[0, 1, 2, 3, 4, 5].map((i) => `if ($i${slot} == ${i}) { $p${slot} = $r${i}; }`).join(' ')}`);
     }
-    enterBody.push(`if ($ia != ${NO_SLOT}) { @sp[tid] = ($t, $pa, $pb, $ia, $ib, $id, $kind); }`);
+    enterBody.push(`if ($ia != ${NO_SLOT}) { @sp[tid] = ($t, $pa, $ia, $id, $kind); }`);
+    if (doubles.length > 0) enterBody.push(`if ($ib != ${NO_SLOT}) { @sb[tid] = ($t, $pb, $ib, $id); }`);
   }
   probe(`tracepoint:raw_syscalls:sys_enter /${enterGate}/`, ['$id = args->id;', ...(selection ? [selection, 'if (!$sel) { return; }'] : []), ...enterBody]);
 
@@ -185,60 +188,50 @@ export function buildProgram(plan: ProgramPlan): string {
       emitCall('tid, $s.0', '$id', '$ret', '$lat', '0', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`)),
     ]);
   } else {
+    // One probe, so a streamed failing call has exactly the latency the stats counted.
     probe('tracepoint:raw_syscalls:sys_exit', [
       '$s = @start[tid];',
       'if ($s.0 == 0) { return; }',
       'delete(@start[tid]);',
       `$lat = nsecs - $s.0; $id = args->id; ${countStats('$id', '$lat')}`,
-      `$ret = args->ret; if (${isError('$ret')}) { @er[$id, -$ret] = count(); }`,
-    ]);
-    probe('tracepoint:raw_syscalls:sys_exit', [
       failureGate,
-      // This probe is close to the 512-byte stack limit: separate ifs (an `||` costs a stack slot),
-      // the id taken from the tuple (checked with bpftrace 0.17's code generation, see the tests).
-      '$s = @sargs[tid];',
-      'if ($s.0 == 0) { return; }',
-      'if ($s.1 != args->id) { return; }',
-      '$id = $s.1;',
+      '@er[$id, -$ret] = count();',
+      '$a = @sargs[tid];',
+      'if ($a.0 != $s.0) { return; }',
       'delete(@sargs[tid]);',
-      emitCall('tid, $s.0', '$id', '$ret', 'nsecs - $s.0', '0', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`)),
+      emitCall('tid, $s.0', '$id', '$ret', '$lat', '0', [0, 1, 2, 3, 4, 5].map((i) => `$a.${i + 2}`)),
     ]);
   }
-  // Exit: strings and socket addresses, on the per-syscall exit tracepoints (which fire for that syscall
-  // only: every probe on raw_syscalls costs every syscall of the system, bpftrace's own included).
-  // A str() takes STRLEN bytes of the 512-byte BPF stack, so a probe holds two str() sites: a
-  // one-string call is copied by one probe (one site per generation); a two-string call or a socket
-  // address by one probe per generation. An AF_UNIX address is a path, kept with the strings.
-  const take = [...(onlyFailures ? [failureGate] : []), '$q = @sp[tid];', 'if ($q.0 == 0) { return; } if ($q.5 != args->__syscall_nr) { return; }'];
-  const attach = (calls: StringCall[]): string => calls.map((call) => `tracepoint:syscalls:sys_exit_${call.tracepoint}`).join(',\n');
-  const single = stringCalls.filter((call) => call.sockaddr === undefined && call.slots.length === 1);
-  const double = stringCalls.filter((call) => call.sockaddr === undefined && call.slots.length > 1);
-  const sockaddrCalls = stringCalls.filter((call) => call.sockaddr !== undefined);
-  if (single.length > 0) {
-    probe(attach(single), [...take, 'delete(@sp[tid]);', 'if (@gen % 2 == 0) { @sv0[tid, $q.0, $q.3] = str(uptr($q.1)); } else { @sv1[tid, $q.0, $q.3] = str(uptr($q.1)); }']);
+  // Exit: strings and socket addresses. One raw_syscalls probe for the first string (every probe on
+  // raw_syscalls costs every syscall of the system, bpftrace's own included); the rare second string
+  // on the per-syscall exit tracepoints of the calls that have one (each tracepoint adds ~20 ms to
+  // attaching and detaching, so not for all). A str() takes STRLEN bytes of the 512-byte BPF stack:
+  // two str() sites per probe at most. An AF_UNIX address is a path, kept with the strings.
+  const gate = onlyFailures ? [failureGate] : [];
+  if (hasStrings || hasSockaddrs) {
+    const sockaddr = hasSockaddrs
+      ? [
+          `if ($q.4 == 1) { $f = (uint64)*(uint16*)uptr($a); if ($f != 1) { $w1 = (uint64)*(uint16*)uptr($a + 2); $w2 = (uint64)*(uint32*)uptr($a + 4); $w3 = (uint64)0; $w4 = (uint64)0; $w5 = (uint64)0; if ($f == 10) { $w3 = *(uint64*)uptr($a + 8); $w4 = *(uint64*)uptr($a + 16); $w5 = (uint64)*(uint32*)uptr($a + 24); } $w = ($f, $w1, $w2, $w3, $w4, $w5); if (@gen % 2 == 0) { @sa0[tid, $q.0] = $w; } else { @sa1[tid, $q.0] = $w; } return; } $a = $a + 2; }`,
+        ]
+      : [];
+    probe('tracepoint:raw_syscalls:sys_exit', [
+      ...gate,
+      '$q = @sp[tid];',
+      'if ($q.0 == 0) { return; } if ($q.3 != args->id) { return; }',
+      'delete(@sp[tid]);',
+      '$a = $q.1;',
+      ...sockaddr,
+      'if (@gen % 2 == 0) { @sv0[tid, $q.0, $q.2] = str(uptr($a)); } else { @sv1[tid, $q.0, $q.2] = str(uptr($a)); }',
+    ]);
   }
-  for (const q of [0, 1]) {
-    if (double.length > 0) {
-      probe(attach(double), [
-        ...take,
-        `if (@gen % 2 != ${q}) { return; }`,
-        'delete(@sp[tid]);',
-        `if ($q.1 != 0) { @sv${q}[tid, $q.0, $q.3] = str(uptr($q.1)); }`,
-        `if ($q.2 != 0) { @sv${q}[tid, $q.0, $q.4] = str(uptr($q.2)); }`,
-      ]);
-    }
-    if (sockaddrCalls.length > 0) {
-      probe(attach(sockaddrCalls), [
-        ...take,
-        `if (@gen % 2 != ${q}) { return; }`,
-        'delete(@sp[tid]);',
-        '$a = $q.1; $f = (uint64)*(uint16*)uptr($a);',
-        `if ($f == 1) { @sv${q}[tid, $q.0, $q.3] = str(uptr($a + 2)); return; }`,
-        '$w1 = (uint64)*(uint16*)uptr($a + 2); $w2 = (uint64)*(uint32*)uptr($a + 4); $w3 = (uint64)0; $w4 = (uint64)0; $w5 = (uint64)0;',
-        'if ($f == 10) { $w3 = *(uint64*)uptr($a + 8); $w4 = *(uint64*)uptr($a + 16); $w5 = (uint64)*(uint32*)uptr($a + 24); }',
-        `@sa${q}[tid, $q.0] = ($f, $w1, $w2, $w3, $w4, $w5);`,
-      ]);
-    }
+  if (doubles.length > 0) {
+    probe(doubles.map((call) => `tracepoint:syscalls:sys_exit_${call.tracepoint}`).join(',\n'), [
+      ...gate,
+      '$q = @sb[tid];',
+      'if ($q.0 == 0) { return; } if ($q.3 != args->__syscall_nr) { return; }',
+      'delete(@sb[tid]);',
+      'if (@gen % 2 == 0) { @sv0[tid, $q.0, $q.2] = str(uptr($q.1)); } else { @sv1[tid, $q.0, $q.2] = str(uptr($q.1)); }',
+    ]);
   }
 
   // A task that dies inside a call (killed, or a thread torn down by exit_group) made a call that never returned.
@@ -248,7 +241,7 @@ export function buildProgram(plan: ProgramPlan): string {
       : emitCall('tid, $s.0', '$s.1', '0', '0', '1', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`))
     : countStats('$s.1', '0');
   probe(`tracepoint:sched:sched_process_exit /${traced}/`, [
-    `${hasStrings || hasSockaddrs ? 'delete(@sp[tid]); ' : ''}${events ? '' : 'delete(@sargs[tid]); '}$s = @start[tid];`,
+    `${hasStrings || hasSockaddrs ? 'delete(@sp[tid]); ' : ''}${doubles.length > 0 ? 'delete(@sb[tid]); ' : ''}${events ? '' : 'delete(@sargs[tid]); '}$s = @start[tid];`,
     `if ($s.0 != 0) { delete(@start[tid]); ${unreturned} }`,
     `if (args->group_dead) {${tracedMap ? ' delete(@traced[pid]);' : ''}${plan.pids.length > 0 ? ` if (${orList(plan.pids.map((pid) => `pid == ${pid}`))}) { printf("X %d\\n", pid); }` : ''} }`,
   ]);
@@ -266,7 +259,7 @@ export function buildProgram(plan: ProgramPlan): string {
   const snapshot = statsMaps.map((m) => `print(@${m});`).join(' ');
   if (!events) probe(`interval:ms:${Math.max(1, Math.round(plan.intervalMs))}`, [snapshot, 'printf("S\\n");']);
 
-  const scratch = [...(tracedMap ? ['traced'] : []), 'start', ...(events ? [] : ['sargs']), ...(hasStrings || hasSockaddrs ? ['sp'] : []), 'gen', 'acked'];
+  const scratch = [...(tracedMap ? ['traced'] : []), 'start', ...(events ? [] : ['sargs']), ...(hasStrings || hasSockaddrs ? ['sp'] : []), ...(doubles.length > 0 ? ['sb'] : []), 'gen', 'acked'];
   const clearAll = [...scratch, ...perGen.flatMap((m) => [`${m}0`, `${m}1`]), ...(events ? [] : statsMaps)].map((m) => `clear(@${m});`);
   // END only reports the final stats and empties the maps (so bpftrace prints nothing more): the last calls
   // were already printed by a regular flush, which stracectl waits for before stopping bpftrace.

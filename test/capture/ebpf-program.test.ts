@@ -1,0 +1,126 @@
+/**
+ * The generated bpftrace program: what each option turns into, and — where
+ * bpftrace can run (root, tracefs) — that every variant compiles within the
+ * 512-byte BPF stack with this machine's syscall signatures (bpftrace -d).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { KERNEL_STRLEN, MAP_ENTRIES, planStringCalls } from '../../src/capture/ebpf.js';
+import { checkEnvironment } from '../../src/capture/ebpf/environment.js';
+import { buildProgram, type ProgramPlan } from '../../src/capture/ebpf/program.js';
+import { loadSignatures, syscallTable } from '../../src/capture/ebpf/syscalls.js';
+
+const base: ProgramPlan = {
+  mode: 'events',
+  pids: [4242],
+  follow: false,
+  consumerPid: 777,
+  errorsOnly: false,
+  flushMs: 50,
+  intervalMs: 1000,
+  execve: 59,
+  execveat: 322,
+  neverReturns: [60, 231],
+  stringCalls: [
+    { nr: 257, tracepoint: 'openat', slots: [1] },
+    { nr: 82, tracepoint: 'rename', slots: [0, 1] },
+    { nr: 42, tracepoint: 'connect', slots: [], sockaddr: 1 },
+  ],
+  argvMax: 8,
+};
+
+/** The text of the probe(s) whose header contains `head`. */
+function probes(program: string, head: string): string[] {
+  return program.split(/\n(?=[a-zA-Z])/).filter((block) => block.split('{')[0]!.includes(head));
+}
+
+describe('bpftrace program generation', () => {
+  it('-p without -f: only the given thread, no child tracking, exits of the target reported', () => {
+    const program = buildProgram(base);
+    assert.equal(probes(program, 'task:task_newtask').length, 0);
+    assert.ok(!program.includes('@traced'));
+    assert.match(probes(program, 'raw_syscalls:sys_enter')[0]!, /^tracepoint:raw_syscalls:sys_enter \/tid == 4242\//);
+    assert.match(probes(program, 'sched:sched_process_exit')[0]!, /printf\("X %d\\n", pid\)/);
+  });
+
+  it('-f follows new processes (not threads) of traced ones', () => {
+    const program = buildProgram({ ...base, follow: true });
+    const [newtask] = probes(program, 'task:task_newtask');
+    assert.match(newtask!, /\/@traced\[pid\] \|\| pid == 4242\//);
+    assert.match(newtask!, /clone_flags & 0x10000/);
+    assert.match(probes(program, 'raw_syscalls:sys_enter')[0]!, /\/@traced\[pid\] \|\| pid == 4242\//);
+  });
+
+  it('a command: the launcher is traced from its execve on, its pre-exec calls are not', () => {
+    const program = buildProgram({ ...base, pids: [], launcherPid: 555, follow: true });
+    assert.match(probes(program, 'sched:sched_process_exec')[0]!, /\/pid == 555\/ \{\s+@traced\[555\] = 1;/);
+    assert.match(probes(program, 'raw_syscalls:sys_enter')[0]!, /\/@traced\[pid\] \|\| \(pid == 555 && \(args->id == 59 \|\| args->id == 322\)\)\//);
+    assert.match(probes(program, 'syscalls:sys_enter_execve ')[0]!, /\/@traced\[pid\] \|\| pid == 555\//);
+  });
+
+  it('generations: flipped only once acknowledged by stracectl’s kill(own pid, 0); END prints no calls', () => {
+    const program = buildProgram(base);
+    assert.match(probes(program, 'syscalls:sys_enter_kill')[0]!, /pid == 777 && args->pid == 777 && args->sig == 0/);
+    const [interval] = probes(program, 'interval:ms:50');
+    assert.match(interval!, /if \(@acked == @gen\)/);
+    assert.match(interval!, /print\(@ev0\); print\(@n0\).*clear\(@ev0\)/);
+    const [end] = probes(program, 'END');
+    assert.ok(!/print\(@ev/.test(end!), 'END must not print generations');
+    assert.match(end!, /printf\("Q\\n"\)/);
+  });
+
+  it('never-returning calls are taken at entry; strings at exit; the second path of rename on its own tracepoint', () => {
+    const program = buildProgram(base);
+    assert.match(probes(program, 'raw_syscalls:sys_enter')[0]!, /if \(\$id == 60 \|\| \$id == 231\) \{ \$ev = .*\(uint64\)1, /);
+    assert.equal(probes(program, 'syscalls:sys_exit_rename').length, 1);
+    assert.equal(probes(program, 'syscalls:sys_exit_openat').length, 0, 'a one-string call costs no per-syscall probe');
+  });
+
+  it('selection, --errors-only and summary mode', () => {
+    const only = buildProgram({ ...base, selection: { mode: 'only', numbers: [257, 42] } });
+    assert.match(only, /\$sel = 0; if \(\$id == 257\) \{ \$sel = 1; \} if \(\$id == 42\) \{ \$sel = 1; \}/);
+    const except = buildProgram({ ...base, selection: { mode: 'except', numbers: [0] } });
+    assert.match(except, /\$sel = 1; if \(\$id == 0\) \{ \$sel = 0; \}/);
+    const errors = buildProgram({ ...base, errorsOnly: true });
+    assert.match(probes(errors, 'raw_syscalls:sys_exit')[0]!, /if \(!\(\$ret < 0 && \$ret >= -4095\)\) \{ return; \}/);
+    const summary = buildProgram({ ...base, mode: 'summary', intervalMs: 250 });
+    assert.match(summary, /@st\[\$id\] = stats\(\(uint64\)\$lat\)/);
+    assert.match(probes(summary, 'interval:ms:250')[0]!, /print\(@st\);[\s\S]*printf\("S\\n"\)/);
+  });
+
+  it('no long || chains (each costs a BPF stack slot) and pids are checked', () => {
+    const program = buildProgram({ ...base, selection: { mode: 'only', numbers: Array.from({ length: 200 }, (_, i) => i) } });
+    for (const line of program.split('\n')) assert.ok((line.match(/\|\|/g) ?? []).length <= 4, line.slice(0, 120));
+    assert.throws(() => buildProgram({ ...base, pids: [0] }), RangeError);
+    assert.throws(() => buildProgram({ ...base, consumerPid: 1.5 }), RangeError);
+  });
+
+  it('every variant compiles within the BPF stack limit on this kernel (bpftrace -d)', { timeout: 300_000 }, (t) => {
+    const check = checkEnvironment({ mount: false });
+    if (!check.ok) return t.skip(check.reason);
+    const table = syscallTable(check.env.arch);
+    const stringCalls = planStringCalls(table, loadSignatures(table, check.env.tracefs));
+    assert.ok(stringCalls.length > 50, 'string arguments found in the tracepoint formats');
+    const real = { ...base, stringCalls, execve: table.numberOf('execve'), execveat: table.numberOf('execveat'), neverReturns: [table.numberOf('exit')!, table.numberOf('exit_group')!] };
+    const variants: Array<[string, ProgramPlan]> = [
+      ['events -p', real],
+      ['events command -f', { ...real, pids: [], launcherPid: process.pid, follow: true }],
+      ['events --errors-only', { ...real, errorsOnly: true }],
+      ['summary -p -f', { ...real, mode: 'summary', follow: true }],
+      ['summary command', { ...real, mode: 'summary', pids: [], launcherPid: process.pid }],
+      ['events with a selection', { ...real, selection: { mode: 'except', numbers: [0, 1, 257] } }],
+    ];
+    for (const [name, plan] of variants) {
+      const run: SpawnSyncReturns<string> = spawnSync(check.env.bpftrace, ['-d', '-e', buildProgram(plan)], {
+        encoding: 'utf8',
+        env: { ...process.env, BPFTRACE_STRLEN: String(KERNEL_STRLEN), BPFTRACE_MAP_KEYS_MAX: String(MAP_ENTRIES) },
+        maxBuffer: 256 * 1024 * 1024,
+        timeout: 120_000,
+      });
+      const problems: string[] = `${run.stdout}\n${run.stderr}`.split('\n').filter((line) => /error/i.test(line) && !/RLIMIT_MEMLOCK|available_filter_functions/.test(line));
+      assert.deepEqual(problems, [], `${name} does not compile`);
+      assert.equal(run.status, 0, `${name}: bpftrace -d exited ${run.status}`);
+    }
+  });
+});
