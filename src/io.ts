@@ -279,6 +279,8 @@ export interface PipelineOptions<T> {
   /** How one output item becomes one line; defaults to `serializeRecord` for objects, identity for strings. Uint8Array items are written as they are (whole lines). */
   toLine?: (item: T) => string;
   output?: Writable;
+  /** Told when the reader of the output went away (EPIPE): the run then ends as a success. */
+  onReaderGone?: () => void;
 }
 
 export interface PipelineContext {
@@ -309,7 +311,10 @@ export async function runPipeline<T>(options: PipelineOptions<T>): Promise<numbe
   let subscription: Subscription | undefined;
   const writer = new BatchedWriter(options.output ?? process.stdout, {
     flow,
-    onClosed: () => subscription?.unsubscribe(),
+    onClosed: () => {
+      options.onReaderGone?.();
+      subscription?.unsubscribe();
+    },
   });
   const toLine = options.toLine ?? ((item: T) => (typeof item === 'string' ? item : serializeRecord(item as TraceRecord)));
 

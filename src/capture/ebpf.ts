@@ -29,7 +29,7 @@ import { linesFromStream } from '../io.js';
 import { BpftraceDecoder } from './ebpf/decoder.js';
 import { checkEnvironment, type EbpfEnvironment, type EnvironmentCheck } from './ebpf/environment.js';
 import { parseBpftraceLine } from './ebpf/output.js';
-import { buildProgram, MAX_STRINGS, type ProgramPlan, type StringCall } from './ebpf/program.js';
+import { ACK_BASE, buildProgram, MAX_STRINGS, type ProgramPlan, type StringCall } from './ebpf/program.js';
 import { loadSignatures, syscallTable, tracepointName, type Signature, type SyscallTable } from './ebpf/syscalls.js';
 import { findExecutable, processExists } from './proc.js';
 import { resolveSyscallSelection } from './selection.js';
@@ -341,7 +341,7 @@ class EbpfSession implements CaptureSession {
       },
       {
         record: (record) => this.emit?.(record),
-        flushed: (_generation, flippedAt) => this.onFlushed(flippedAt),
+        flushed: (generation, flippedAt) => this.onFlushed(generation, flippedAt),
         ready,
         targetExited: (pid) => {
           this.liveTargets.delete(pid);
@@ -433,7 +433,7 @@ class EbpfSession implements CaptureSession {
   }
 
   /** After each printed generation: acknowledge it, or — once stopping — recognise the last one. */
-  private onFlushed(flippedAt: bigint | undefined): void {
+  private onFlushed(generation: number, flippedAt: bigint | undefined): void {
     if (this.lastFlushSeen) return;
     if (this.stopAt !== undefined && flippedAt !== undefined && flippedAt > this.stopAt) {
       // Every call made before the stop is out. Not acknowledged: nothing flips again; END just clears.
@@ -443,8 +443,12 @@ class EbpfSession implements CaptureSession {
       this.interruptTracer();
       return;
     }
-    // kill(own pid, 0): seen by the program's sys_enter_kill probe, it lets the kernel reuse the printed maps.
-    process.kill(process.pid, 0);
+    // Seen by the program's sys_enter_kill probe: the kernel may reuse the maps printed up to this generation.
+    try {
+      process.kill(ACK_BASE + generation, 0);
+    } catch {
+      // ESRCH, as intended: no process has that pid.
+    }
   }
 
   /** Stop tracing as of now: wait for the generation flipped after this moment, then stop bpftrace. */

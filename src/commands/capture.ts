@@ -84,9 +84,11 @@ export default class Capture extends BaseCommand {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    let readerGone = false;
     try {
       await runPipeline({
         command: this.commandName,
+        onReaderGone: () => (readerGone = true),
         build: (ctx) =>
           from(startCapture(flags.backend as BackendChoice, { ...options, flow: ctx.flow, log }, log)).pipe(
             mergeMap((started) => {
@@ -96,8 +98,10 @@ export default class Capture extends BaseCommand {
             }),
           ),
       });
-      // The capture's status, not the pipeline's 130/143: a detach is a success, a command's own status wins.
-      process.exitCode = session ? await session.exitStatus : 0;
+      // The capture's status, not the pipeline's 130/143: a detach is a success, a command's own status wins,
+      // except when our reader went away (`| head`): that is a quiet success whatever the backend.
+      const status = session ? await session.exitStatus : 0;
+      process.exitCode = readerGone ? 0 : status;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -73,7 +73,7 @@ describe('capture --backend ebpf (live)', () => {
       assert.deepEqual(stats.error_breakdown, fromEvents.get(name)!.error_breakdown, `${name} errnos`);
     }
     for (const [name, expected] of Object.entries(truth.designed)) assert.equal(final.get(name)?.count, expected.calls, name);
-    assert.ok(final.get('nanosleep')!.min_ns >= truth.sleep_ns);
+    assert.ok(final.get('nanosleep')!.min_ns >= truth.sleep_ns * (1 - PERCENTILE_RESOLUTION));
 
     // Only failing calls are streamed, with args; connect and ioctl always fail, so their streamed
     // latencies are the whole distribution of this run: the kernel's percentiles must match them.
@@ -84,8 +84,9 @@ describe('capture --backend ebpf (live)', () => {
     for (const name of ['connect', 'ioctl']) {
       const sorted = failing.filter((event) => event.name === name).map((event) => event.latency_ns).sort((a, b) => a - b);
       const stats = final.get(name)!;
-      assert.equal(stats.min_ns, sorted[0]);
-      assert.equal(stats.max_ns, sorted.at(-1));
+      const within = (got: number, exact: number, what: string): void => assert.ok(Math.abs(got - exact) <= exact * PERCENTILE_RESOLUTION + 1, `${name} ${what}: ${got} vs exact ${exact}`);
+      within(stats.min_ns, sorted[0]!, 'min');
+      within(stats.max_ns, sorted.at(-1)!, 'max');
       for (const p of [50, 95, 99] as const) {
         const exact = nearestRank(sorted, p);
         const got = stats[`p${p}_ns`];

@@ -59,9 +59,11 @@ describe('bpftrace program generation', () => {
     assert.match(probes(program, 'syscalls:sys_enter_execve ')[0]!, /\/@traced\[pid\] \|\| pid == 555\//);
   });
 
-  it('generations: flipped only once acknowledged by stracectl’s kill(own pid, 0); END prints no calls', () => {
+  it('generations: flipped only once stracectl acknowledged the current one (kill(ACK_BASE + gen, 0)); END prints no calls', () => {
     const program = buildProgram(base);
-    assert.match(probes(program, 'syscalls:sys_enter_kill')[0]!, /pid == 777 && args->pid == 777 && args->sig == 0/);
+    const [kill] = probes(program, 'syscalls:sys_enter_kill');
+    assert.match(kill!, /pid == 777 && args->sig == 0/);
+    assert.match(kill!, /\$g = \(int64\)args->pid - 1000000000;\s+if \(\$g == @gen\) \{ @acked = \$g; \}/);
     const [interval] = probes(program, 'interval:ms:50');
     assert.match(interval!, /if \(@acked == @gen\)/);
     assert.match(interval!, /print\(@ev0\); print\(@n0\).*clear\(@ev0\)/);

@@ -132,7 +132,7 @@ describe('stracectl capture: runtime errors are clear, without stack traces', { 
         await new Promise((resolve) => setTimeout(resolve, 10));
         target = Number(readFileSync(`/proc/${tracer.pid}/task/${tracer.pid}/children`, 'utf8').trim()) || undefined;
       }
-      const result = runCli(['capture', '-p', String(target)]);
+      const result = runCli(['capture', '--backend', 'strace', '-p', String(target)]);
       assert.equal(result.status, 1);
       assert.match(result.stderr, new RegExp(`cannot trace pid ${target}: it is already being traced by pid ${tracer.pid} \\(strace\\)`));
       assert.match(result.stderr, /^hint: /m);

@@ -10,7 +10,7 @@ import { isStatsRecord, type LostRecord, type MetaRecord, type StatsRecord, type
 import { canonicalName, categoryOf } from '../../kb/aliases.js';
 import { normalizeEvent } from '../../operators/normalize.js';
 import { formatArgs, formatReturn, type RawCall, type RawSockaddr } from './format.js';
-import { PERCENTILE_RESOLUTION, bucketBounds, percentileOf } from './histogram.js';
+import { PERCENTILE_RESOLUTION, bucketValue, percentileOf } from './histogram.js';
 import type { BpfValue, BpftraceMessage, CallEntry } from './output.js';
 import { ARGV_MORE_SLOT, MAX_STRINGS } from './program.js';
 import type { Arch, Signature, SyscallTable } from './syscalls.js';
@@ -46,8 +46,6 @@ export interface DecoderSink {
 interface KernelStats {
   count: number;
   total: number;
-  min?: number;
-  max?: number;
   buckets: Map<number, number>;
   errors: Map<number, number>;
 }
@@ -83,7 +81,7 @@ export class BpftraceDecoder {
   private lastStats = '';
   /** END ran: whatever bpftrace prints after it is stale. */
   private finished = false;
-  private readonly stats = { st: new Map<number, { count: number; total: number }>(), mn: new Map<number, number>(), mx: new Map<number, number>(), hi: new Map<number, Map<number, number>>(), er: new Map<number, Map<number, number>>() };
+  private readonly stats = { st: new Map<number, { count: number; total: number }>(), hi: new Map<number, Map<number, number>>(), er: new Map<number, Map<number, number>>() };
   /** Events delivered and lost so far. */
   delivered = 0;
   lost = 0;
@@ -140,10 +138,6 @@ export class BpftraceDecoder {
           }
         }
         return;
-      case 'mn':
-      case 'mx':
-        for (const [key, value] of entries) this.stats[base].set(Number(key), asNumber(value));
-        return;
       case 'hi':
       case 'er':
         for (const [key, value] of entries) {
@@ -173,10 +167,14 @@ export class BpftraceDecoder {
         return;
       }
       case 'W':
-        // The kernel still waits: our acknowledgement was not seen (its probe can be skipped when another
-        // BPF program runs on that CPU), or the F line was dropped. Acknowledging again is harmless.
-        if (Number(arg) > this.lastSeen) this.lastSeen = Number(arg);
-        this.sink.flushed(Number(arg), undefined);
+        // The kernel still waits for this generation's acknowledgement: ours was not seen (its probe is
+        // skipped when another BPF program runs on that CPU), or the F line was dropped. Acknowledging
+        // again is harmless; acknowledging a generation we have not seen printed would not be, but the
+        // W lines of a generation come after its F in bpftrace's output.
+        if (Number(arg) >= this.lastSeen) {
+          this.lastSeen = Number(arg);
+          this.sink.flushed(this.lastSeen, undefined);
+        }
         return;
       case 'S': {
         // bpftrace may hand over queued snapshots late, in a burst: an unchanged one says nothing new.
@@ -358,18 +356,15 @@ export class BpftraceDecoder {
       if (group === undefined) groups.set(name, (group = { count: 0, total: 0, buckets: new Map(), errors: new Map() }));
       group.count += count;
       group.total += total;
-      const min = this.stats.mn.get(id);
-      const max = this.stats.mx.get(id);
-      if (min !== undefined) group.min = group.min === undefined ? min : Math.min(group.min, min);
-      if (max !== undefined) group.max = group.max === undefined ? max : Math.max(group.max, max);
       for (const [bucket, n] of this.stats.hi.get(id) ?? []) group.buckets.set(bucket, (group.buckets.get(bucket) ?? 0) + n);
       for (const [errno, n] of this.stats.er.get(id) ?? []) group.errors.set(errno, (group.errors.get(errno) ?? 0) + n);
     }
     const stats: StatsRecord[] = [];
     for (const [name, group] of groups) {
+      // Min and max from the histogram: exact below 128 ns, else within its resolution.
       const sortedBuckets = [...group.buckets.keys()].sort((a, b) => a - b);
-      const min = group.min ?? (sortedBuckets.length > 0 ? bucketBounds(sortedBuckets[0]!)[0] : 0);
-      const max = group.max ?? (sortedBuckets.length > 0 ? bucketBounds(sortedBuckets.at(-1)!)[1] - 1 : 0);
+      const min = sortedBuckets.length > 0 ? bucketValue(sortedBuckets[0]!) : 0;
+      const max = sortedBuckets.length > 0 ? bucketValue(sortedBuckets.at(-1)!) : 0;
       const breakdown = new Map<string, number>();
       for (const [errno, n] of group.errors) {
         const error = formatReturn(name, String(-errno)).error;
