@@ -36,7 +36,6 @@ export const ERROR_CATALOG = {
   TRACER_FAILED: { exit: EXIT.RUNTIME, summary: 'the tracer exited with an error' },
   SERVER_FAILED: { exit: EXIT.RUNTIME, summary: 'the HTTP server cannot start (port in use, bad address)' },
   PLUGIN_INCOMPATIBLE: { exit: EXIT.RUNTIME, summary: 'a plugin needs a plugin API version this stracectl does not provide', hint: 'update the plugin or stracectl (`stracectl plugins update`)' },
-  SINK_FAILED: { exit: EXIT.RUNTIME, summary: 'a sink could not deliver its data after retries' },
   INTERNAL: { exit: EXIT.INTERNAL, summary: 'a bug in stracectl', hint: 'please report it with the command line and input that caused it' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -263,6 +263,8 @@ class EbpfSession implements CaptureSession {
   private readonly tracerExited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private killTimer: NodeJS.Timeout | undefined;
   private finishTimer: NodeJS.Timeout | undefined;
+  private onAbandoned: () => void = () => undefined;
+  private readonly abandonedSignal = new Promise<void>((resolve) => (this.onAbandoned = resolve));
   private stopAt: bigint | undefined;
   private lastFlushSeen = false;
   private lostReported = false;
@@ -354,7 +356,8 @@ class EbpfSession implements CaptureSession {
     );
 
     this.exitStatus = this.tracerExited.then(async (exit) => {
-      const status = commandExited ? await commandExited : 0;
+      // After our reader went away the command runs on untraced: its end is not waited for.
+      const status = commandExited ? await Promise.race([commandExited, this.abandonedSignal.then(() => 0)]) : 0;
       if (!this.attached) return Promise.reject(describeStartFailure(this.stderrText));
       if (!this.done && !this.stopping && !this.abandoned) {
         throw new StracectlError('TRACER_FAILED', `bpftrace ended unexpectedly (${exit.signal ?? `exit status ${exit.code}`})${this.stderrText ? `: ${printable(this.stderrText.trim().split('\n')[0]!)}` : ''}`);
@@ -453,7 +456,7 @@ class EbpfSession implements CaptureSession {
 
   /** Stop tracing as of now: wait for the generation flipped after this moment, then stop bpftrace. */
   private finish(): void {
-    if (this.stopAt !== undefined) return;
+    if (this.stopAt !== undefined || this.tracer.exitCode !== null || this.tracer.signalCode !== null) return;
     this.stopAt = process.hrtime.bigint(); // CLOCK_MONOTONIC, like the kernel's nsecs
     this.finishTimer = setTimeout(() => {
       this.context.log('bpftrace did not hand over its last events in time; stopping it (they are lost)');
@@ -499,6 +502,9 @@ class EbpfSession implements CaptureSession {
   /** Nobody reads the records any more: detach (a command runs on untraced). */
   private abandon(): void {
     this.abandoned = true;
+    this.onAbandoned();
+    // The command is not waited for: it carries on, untraced, as after `strace … | head`.
+    this.launcher?.unref();
     if (this.tracer.exitCode !== null || this.tracer.signalCode !== null) return;
     if (this.launcher) this.tracer.kill('SIGKILL');
     else this.interruptTracer();

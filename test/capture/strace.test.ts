@@ -173,7 +173,15 @@ describe('strace backend', { skip }, () => {
   it('forwards SIGTERM to the command and exits 143 after flushing what was traced', async () => {
     const session = await startStraceCapture(options({ command: ['sleep', '30'] }));
     const capture = firstEvent(session);
-    assert.equal((await capture.first).name, 'execve');
+    const execve = await capture.first;
+    assert.equal(execve.name, 'execve');
+    // Signal only once sleep is inside its sleeping syscall (clock_nanosleep 230 / nanosleep 35 on x86_64),
+    // so there is an interrupted call to flush whatever the machine's load.
+    for (let waited = 0; waited < 10_000; waited += 20) {
+      const syscall = readFileSync(`/proc/${execve.pid}/syscall`, 'utf8').split(' ')[0];
+      if (syscall === '230' || syscall === '35') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     session.stop('SIGTERM');
     const { events, status } = await capture.rest;
     assert.equal(status, 143);

@@ -21,9 +21,14 @@
  * path in a never-touched page is not lost. execve's are read at its
  * sys_enter (the old address space is gone at exit), through the per-syscall
  * tracepoint. Strings and socket addresses are copied by their own sys_exit
- * probes (BPF programs get 512 bytes of stack; one program doing it all does
+ * probe (BPF programs get 512 bytes of stack; one program doing it all does
  * not fit), keyed like the call (thread, entry time) so they pair up in user
- * space whatever order the probes ran in.
+ * space whatever order the probes ran in. The stack limit shapes much of the
+ * code below (see the comments there); a test compiles every variant.
+ *
+ * Summary mode: per-syscall stats(), a log-linear histogram (histogram.ts)
+ * and errno counts in maps, printed every `intervalMs` (cumulative); only
+ * failing calls go through the generations.
  *
  * printf lines of the protocol: `R` ready, `F <gen> <time>` a generation was
  * printed (flipped at kernel time `time`), `W <gen>` still waiting for the
@@ -54,7 +59,7 @@ export interface ProgramPlan {
   launcherPid?: number;
   /** Follow children (and all threads of a target); else only the given threads. */
   follow: boolean;
-  /** stracectl's own pid: its kill(self, 0) acknowledges a flush. */
+  /** stracectl's own pid: its kill(ACK_BASE + generation, 0) acknowledges a flush. */
   consumerPid: number;
   /** Syscall numbers to trace (or to leave out). */
   selection?: { mode: 'only' | 'except'; numbers: readonly number[] };
