@@ -214,7 +214,8 @@ export async function startEbpfCapture(options: CaptureOptions): Promise<Capture
     execve: table.numberOf('execve'),
     execveat: table.numberOf('execveat'),
     neverReturns: ['exit', 'exit_group'].map((name) => table.numberOf(name)).filter((nr): nr is number => nr !== undefined),
-    stringCalls: planStringCalls(table, signatures),
+    // Calls left out by --syscalls/--category need no string probe (each probe costs every syscall of the system).
+    stringCalls: planStringCalls(table, signatures).filter((call) => selection === undefined || selection.numbers.includes(call.nr) === (selection.mode === 'only')),
     argvMax: ARGV_MAX,
   });
   const tracer = spawn(env.bpftrace, ['--no-warnings', '-f', 'json', '-e', program], {
