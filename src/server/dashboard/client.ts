@@ -5,33 +5,12 @@
  * WebSocket. Everything from a traced program (names, args, paths, errnos)
  * is untrusted: the DOM is built with createElement + textContent only.
  */
-import type { Category, StatsRecord as Stats } from '../../event.js';
+import type { Category, StatsRecord as Stats, SyscallEvent as TraceEvent } from '../../event.js';
+import type { Summary } from '../hub.js';
 import type { KbEntry } from '../../kb/index.js';
 
 
-interface TraceEvent {
-  pid: number;
-  name: string;
-  args: string;
-  ret: string;
-  latency_ns: number;
-  error: string;
-  timestamp: string;
-  raw_name?: string;
-}
 
-interface Summary {
-  source: string;
-  events: number;
-  errors: number;
-  lost: number;
-  pids: number;
-  syscalls: number;
-  events_per_s: number;
-  elapsed_s: number;
-  categories: Partial<Record<Category, number>>;
-  input_ended: boolean;
-}
 
 
 interface Detail extends Stats {
