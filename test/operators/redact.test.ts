@@ -122,7 +122,8 @@ describe('redact: secrets (every level)', () => {
           const cut = key.length + 2 + 1 + (cutSeed % value.length);
           const out = redactor.args(`1, "${encodeCString(text.slice(0, cut))}"..., 200`, 'write');
           const kept = text.slice(key.length + 2, cut);
-          return kept.length < 3 || !out.includes(kept);
+          // A kept piece made only of dots cannot be told from strace's own `"...` truncation marker.
+          return kept.length < 3 || /^\.+$/.test(kept) || !out.includes(kept);
         },
       ),
       { numRuns: 500 },
