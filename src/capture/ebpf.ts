@@ -12,7 +12,7 @@
  *   The command's stdin is ours, its stdout/stderr go where `programOutput`
  *   says; bpftrace's output never mixes with it.
  * - The capture ends when the command exits (then bpftrace gets SIGINT and
- *   prints its last generation), or with -p when every target has exited,
+ *   runs END), or with -p when every target has exited,
  *   or on stop(): -p detaches (SIGINT to bpftrace; the targets are never
  *   touched), a command gets the signal forwarded.
  * - Lost events are counted exactly and reported: `{type: 'lost'}` records
@@ -20,7 +20,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+import { cpus as cpus_, constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Observable } from 'rxjs';
 import { StracectlError, diagnostic, printable } from '../errors.js';
@@ -29,23 +29,29 @@ import { linesFromStream } from '../io.js';
 import { BpftraceDecoder } from './ebpf/decoder.js';
 import { checkEnvironment, type EbpfEnvironment, type EnvironmentCheck } from './ebpf/environment.js';
 import { parseBpftraceLine } from './ebpf/output.js';
-import { ACK_BASE, buildProgram, MAX_STRINGS, type ProgramPlan, type StringCall } from './ebpf/program.js';
+import { buildProgram, MAX_STRINGS, type ProgramPlan, type StringCall } from './ebpf/program.js';
 import { loadSignatures, syscallTable, tracepointName, type Signature, type SyscallTable } from './ebpf/syscalls.js';
-import { findExecutable, processExists } from './proc.js';
+import { findExecutable, onlineCpus, processExists } from './proc.js';
 import { resolveSyscallSelection } from './selection.js';
 import type { Availability, CaptureBackend, CaptureOptions, CaptureSession } from './types.js';
 
 /** Bytes read per string in the kernel (BPFTRACE_STRLEN): the most that fits the BPF stack of our probes. */
 export const KERNEL_STRLEN = 200;
-/** Entries per BPF map: a generation of calls (and the other maps) hold at most this many. */
+/** Entries per BPF map: threads in a call at once, traced processes. */
 export const MAP_ENTRIES = 65536;
-/** How often a generation of calls is handed to user space. */
-export const FLUSH_MS = 50;
+/**
+ * Perf buffer pages per CPU (a power of two): 4 MiB each, about 40k calls, up to 32 MiB in all. The
+ * buffers absorb bursts and our own pauses (bpftrace blocks while its output pipe is full).
+ */
+export function perfBufferPages(cpus: number): number {
+  const pages = Math.floor((32 * 1024 * 1024) / 4096 / Math.max(1, cpus));
+  return Math.max(64, Math.min(1024, 2 ** Math.floor(Math.log2(pages))));
+}
 /** execve argv elements read. */
 const ARGV_MAX = 8;
 /** How long bpftrace may take to load and attach its probes. */
 const START_TIMEOUT_MS = 60_000;
-/** After SIGINT, bpftrace prints its last generation and exits; past this it is killed. */
+/** Waiting for the CPUs' last ticks, and for bpftrace to exit after SIGINT; past this it is stopped. */
 const STOP_GRACE_MS = 10_000;
 
 let cachedCheck: EnvironmentCheck | undefined;
@@ -181,6 +187,8 @@ export async function startEbpfCapture(options: CaptureOptions): Promise<Capture
   }
 
   const table = syscallTable(env.arch);
+  // bpftrace's profile probe ticks on each online CPU: stopping waits for a tick from every one.
+  const cpus = onlineCpus() ?? cpus_().map((_, cpu) => cpu);
   const signatures = loadSignatures(table, env.tracefs);
   const selection = selectionNumbers(options, table);
   const output = hasCommand ? programStdio(options.programOutput) : undefined;
@@ -206,10 +214,8 @@ export async function startEbpfCapture(options: CaptureOptions): Promise<Capture
     pids: options.pids,
     launcherPid: launcher?.pid,
     follow: options.follow,
-    consumerPid: process.pid,
     selection,
     errorsOnly: options.errorsOnly === true,
-    flushMs: FLUSH_MS,
     intervalMs: options.intervalMs ?? 1000,
     execve: table.numberOf('execve'),
     execveat: table.numberOf('execveat'),
@@ -224,11 +230,12 @@ export async function startEbpfCapture(options: CaptureOptions): Promise<Capture
       ...process.env,
       BPFTRACE_STRLEN: String(KERNEL_STRLEN),
       BPFTRACE_MAP_KEYS_MAX: String(MAP_ENTRIES),
+      BPFTRACE_PERF_RB_PAGES: String(perfBufferPages(cpus.length)),
       // bpftrace prints this line on stderr once every probe is attached.
       __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1',
     },
   });
-  const session = new EbpfSession(options, env, tracer, launcher, { table, signatures, log });
+  const session = new EbpfSession(options, env, tracer, launcher, { table, signatures, log, cpus });
   try {
     await session.started;
   } catch (error) {
@@ -244,6 +251,7 @@ interface SessionContext {
   table: SyscallTable;
   signatures: ReadonlyMap<string, Signature>;
   log: (message: string) => void;
+  cpus: readonly number[];
 }
 
 class EbpfSession implements CaptureSession {
@@ -267,7 +275,9 @@ class EbpfSession implements CaptureSession {
   private onAbandoned: () => void = () => undefined;
   private readonly abandonedSignal = new Promise<void>((resolve) => (this.onAbandoned = resolve));
   private stopAt: bigint | undefined;
-  private lastFlushSeen = false;
+  /** CPUs that ticked after stopAt: every call they completed before it is out. */
+  private readonly drainedCpus = new Set<number>();
+  private drained = false;
   private lostReported = false;
   private readonly decoder: BpftraceDecoder;
 
@@ -344,7 +354,7 @@ class EbpfSession implements CaptureSession {
       },
       {
         record: (record) => this.emit?.(record),
-        flushed: (generation, flippedAt) => this.onFlushed(generation, flippedAt),
+        tick: (cpu, time) => this.onTick(cpu, time),
         ready,
         targetExited: (pid) => {
           this.liveTargets.delete(pid);
@@ -381,8 +391,8 @@ class EbpfSession implements CaptureSession {
       const inner = linesFromStream(tracer.stdout!, {
         name: 'bpftrace output',
         flow: options.flow,
-        // One line holds a whole generation (up to MAP_ENTRIES calls, or their strings escaped up to 10x).
-        maxLineBytes: 256 * 1024 * 1024,
+        // Summary mode prints each stats map on one line (a histogram: syscalls x buckets entries).
+        maxLineBytes: 64 * 1024 * 1024,
         onOversizedLine: (location, length) => context.log(`${location}: line of ${length} bytes skipped`),
       }).subscribe({
         next: (line) => {
@@ -405,6 +415,7 @@ class EbpfSession implements CaptureSession {
             () => {
               finished = true;
               if (this.decoder.lost > 0) context.log(`${this.decoder.lost} of ${this.decoder.lost + this.decoder.delivered} events were lost in total`);
+              else if (this.decoder.droppedRecords > 0) context.log(`${this.decoder.droppedRecords} records of bpftrace output were dropped: some strings or arguments may be missing`);
               subscriber.complete();
             },
             (error) => {
@@ -436,26 +447,19 @@ class EbpfSession implements CaptureSession {
     if (!this.launcher && this.liveTargets.size === 0) this.finish();
   }
 
-  /** After each printed generation: acknowledge it, or — once stopping — recognise the last one. */
-  private onFlushed(generation: number, flippedAt: bigint | undefined): void {
-    if (this.lastFlushSeen) return;
-    if (this.stopAt !== undefined && flippedAt !== undefined && flippedAt > this.stopAt) {
-      // Every call made before the stop is out. Not acknowledged: nothing flips again; END just clears.
-      this.lastFlushSeen = true;
+  /** A CPU ticked: once every CPU ticked after the moment we decided to stop, every call before it is out. */
+  private onTick(cpu: number, time: bigint): void {
+    if (this.drained || this.stopAt === undefined || time <= this.stopAt) return;
+    this.drainedCpus.add(cpu);
+    if (this.context.cpus.every((online) => this.drainedCpus.has(online))) {
+      this.drained = true;
       clearTimeout(this.finishTimer);
       this.decoder.flushDeferred();
       this.interruptTracer();
-      return;
-    }
-    // Seen by the program's sys_enter_kill probe: the kernel may reuse the maps printed up to this generation.
-    try {
-      process.kill(ACK_BASE + generation, 0);
-    } catch {
-      // ESRCH, as intended: no process has that pid.
     }
   }
 
-  /** Stop tracing as of now: wait for the generation flipped after this moment, then stop bpftrace. */
+  /** Stop tracing as of now: wait for every CPU's next tick, then stop bpftrace. */
   private finish(): void {
     if (this.stopAt !== undefined || this.tracer.exitCode !== null || this.tracer.signalCode !== null) return;
     this.stopAt = process.hrtime.bigint(); // CLOCK_MONOTONIC, like the kernel's nsecs
@@ -468,11 +472,11 @@ class EbpfSession implements CaptureSession {
   private reportLost(count: number): void {
     if (!this.lostReported) {
       this.lostReported = true;
-      this.context.log(`${count} events lost: the traced program made calls faster than they could be handed over (counted in {"type":"lost"} records; --summary aggregates in the kernel instead)`);
+      this.context.log(`${count} events lost: the traced program made calls faster than bpftrace could read them (counted in {"type":"lost"} records; --summary aggregates in the kernel instead)`);
     }
   }
 
-  /** SIGINT: bpftrace runs END (prints the last generation) and exits; killed if it does not. */
+  /** SIGINT: bpftrace runs END (the last stats) and exits; killed if it does not. */
   private interruptTracer(): void {
     if (this.tracer.exitCode !== null || this.tracer.signalCode !== null || this.killTimer !== undefined) return;
     this.tracer.kill('SIGINT');
@@ -485,7 +489,7 @@ class EbpfSession implements CaptureSession {
   stop(signal: NodeJS.Signals): void {
     if (this.tracer.exitCode !== null || this.tracer.signalCode !== null) return;
     if (!this.launcher) {
-      // Detach: the targets never notice. A second request does not wait for the last generation.
+      // Detach: the targets never notice. A second request does not wait for the last calls.
       if (this.stopping) this.tracer.kill('SIGKILL');
       this.stopping = true;
       this.finish();

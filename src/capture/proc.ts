@@ -98,3 +98,14 @@ export function findExecutable(command: string, path = process.env.PATH ?? ''): 
   }
   return { problem };
 }
+
+/** The online CPUs (/sys/devices/system/cpu/online, e.g. `0-3,6`); undefined when unreadable. */
+export function onlineCpus(list = readProc('/sys/devices/system/cpu/online')): number[] | undefined {
+  if (list === undefined || !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(list.trim())) return undefined;
+  const cpus: number[] = [];
+  for (const range of list.trim().split(',')) {
+    const [first, last = first] = range.split('-').map(Number) as [number, number?];
+    for (let cpu = first; cpu <= last!; cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}

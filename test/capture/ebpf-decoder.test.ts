@@ -1,9 +1,9 @@
 /**
- * From bpftrace's output to records: generations of calls become ordered
- * SyscallEvents with their strings (even when the strings come a generation
- * late), attempts minus calls received are reported as lost, summary-mode
- * maps become one cumulative stats record, and the protocol lines (F, W, X, Q)
- * reach the session.
+ * From bpftrace's output to records: `E` records of staged calls become
+ * SyscallEvents with the strings printed before them (or, printed on another
+ * CPU, after them: held until the next tick), gaps in a CPU's count of
+ * printed calls are reported as lost, summary-mode maps become one cumulative
+ * stats record, and the protocol lines (P, X, Q) reach the session.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import type { MetaRecord, StatsRecord, SyscallEvent, TraceRecord } from '../../s
 import { BpftraceDecoder, isoMicros, type DecoderSink } from '../../src/capture/ebpf/decoder.js';
 import { bucketOf, PERCENTILE_RESOLUTION } from '../../src/capture/ebpf/histogram.js';
 import { parseBpftraceLine } from '../../src/capture/ebpf/output.js';
-import { ARGV_MORE_SLOT } from '../../src/capture/ebpf/program.js';
+import { ARGV_MORE_SLOT, CALL_FIELDS, CALLS_PER_RECORD } from '../../src/capture/ebpf/program.js';
 import { classifyArg, syscallTable, type Signature } from '../../src/capture/ebpf/syscalls.js';
 
 const table = syscallTable('x86_64');
@@ -27,17 +27,17 @@ const OFFSET = 1_795_000_000_000_000_000n; // Unix ns at kernel time 0
 interface Harness {
   decoder: BpftraceDecoder;
   records: TraceRecord[];
-  flushes: Array<[number, bigint | undefined]>;
+  ticks: Array<[number, bigint]>;
   exited: number[];
   done: number;
   feed: (...lines: string[]) => void;
 }
 
 function harness(options: { normalize?: boolean } = {}): Harness {
-  const h = { records: [] as TraceRecord[], flushes: [] as Array<[number, bigint | undefined]>, exited: [] as number[], done: 0 } as Harness;
+  const h = { records: [] as TraceRecord[], ticks: [] as Array<[number, bigint]>, exited: [] as number[], done: 0 } as Harness;
   const sink: DecoderSink = {
     record: (record) => h.records.push(record),
-    flushed: (generation, at) => h.flushes.push([generation, at]),
+    tick: (cpu, time) => h.ticks.push([cpu, time]),
     ready: () => undefined,
     targetExited: (pid) => h.exited.push(pid),
     done: () => h.done++,
@@ -60,83 +60,110 @@ const mapLine = (name: string, entries: string): string => `{"type": "map", "dat
 const events = (records: TraceRecord[]): SyscallEvent[] => records.filter((r): r is SyscallEvent => typeof (r as MetaRecord).type !== 'string');
 const metas = (records: TraceRecord[], type: string): MetaRecord[] => records.filter((r): r is MetaRecord => (r as MetaRecord).type === type);
 
+/** An `E` record as the kernel prints it: every slot of the stage, the first `calls.length` of them new (the rest stale). */
+function callsLine(cpu: number, printed: number, calls: Array<Array<number | string>>): string {
+  const slots = [...calls.map((fields) => fields.map(String))];
+  while (slots.length < CALLS_PER_RECORD) slots.push(Array.from({ length: CALL_FIELDS }, () => '7'));
+  for (const fields of slots) assert.equal(fields.length, CALL_FIELDS);
+  return printf(`E ${cpu} ${printed} ${calls.length} ${slots.flat().join(' ')}`);
+}
+
 describe('BpftraceDecoder', () => {
-  it('emits a generation ordered by entry time, with strings, and counts what the full map refused', () => {
+  it('emits each new call of an E record, with the strings printed before it', () => {
     const h = harness();
     h.feed(
-      mapLine('ev0', '"101,2000": [0,3,500,0,3,94000000,4096,0,0,0], "100,1000": [257,-2,1548,0,18446744073709551516,94000000,524288,0,0,0]'),
-      mapLine('sv0', '"100,1000,1": "/etc/missing"'),
-      '{"type": "map", "data": {"@n0": 5}}',
-      printf('F 1 123456'),
+      printf('S 100 1000 /etc/missing'),
+      callsLine(0, 2, [
+        [100, 1000, 257, -2, 1548, -100, 94000000, 524288, 0, 0, 0],
+        [101, 2000, 0, 3, 500, 3, 94000000, 4096, 0, 0, 0],
+      ]),
     );
-    const got = events(h.records);
-    assert.deepEqual(got, [
+    assert.deepEqual(events(h.records), [
       { pid: 100, name: 'openat', args: 'AT_FDCWD, "/etc/missing", O_RDONLY|O_CLOEXEC', ret: '-1', latency_ns: 1548, error: 'ENOENT', timestamp: isoMicros(1000n + OFFSET) },
       { pid: 101, name: 'read', args: '3, 0x59a5380, 4096', ret: '3', latency_ns: 500, error: '', timestamp: isoMicros(2000n + OFFSET) },
     ]);
-    assert.deepEqual(metas(h.records, 'lost').map((r) => r.count), [3]);
-    assert.deepEqual(h.flushes, [[1, 123456n]]);
     assert.equal(h.decoder.delivered, 2);
-    assert.equal(h.decoder.lost, 3);
+    assert.equal(h.decoder.lost, 0);
   });
 
-  it('holds a call back one generation when its strings arrive after it (probes on both sides of a flip)', () => {
+  it('a gap in a CPU\'s count of printed calls is the number lost; counts are per CPU; a tick closes the gap at the end', () => {
     const h = harness();
-    h.feed(mapLine('ev0', '"100,1000": [257,3,900,0,18446744073709551516,94000000,0,0,0,0]'), '{"type": "map", "data": {"@n0": 1}}', printf('F 1 1'));
+    const read = (tid: number): number[] => [tid, 5000, 0, 1, 100, 3, 0, 1, 0, 0, 0];
+    h.feed(callsLine(0, 2, [read(1), read(2)]), callsLine(1, 1, [read(3)]));
+    h.feed(callsLine(0, 9, [read(4), read(5)])); // cpu 0 printed 7 (after its first 2): 5 never arrived
+    h.feed(printf('P 1 4 123'), printf('P 0 9 124')); // cpu 1 printed 4, we saw 1
+    assert.deepEqual(metas(h.records, 'lost').map((r) => [r.count, r.source]), [[5, 'kernel-buffer-full'], [3, 'kernel-buffer-full']]);
+    assert.equal(h.decoder.delivered, 5);
+    assert.equal(h.decoder.lost, 8);
+    assert.deepEqual(h.ticks, [[1, 123n], [0, 124n]]);
+  });
+
+  it('holds a call whose strings come after it (another CPU) until they arrive or the next tick', () => {
+    const h = harness();
+    h.feed(callsLine(0, 1, [[100, 1000, 257, 3, 900, -100, 94000000, 0, 0, 0, 0]]));
     assert.equal(events(h.records).length, 0);
-    h.feed(mapLine('sv1', '"100,1000,1": "/late"'), printf('F 2 2'));
+    h.feed(printf('S 100 1000 /late'), printf('P 0 1 2000'));
     assert.equal(events(h.records)[0]?.args, 'AT_FDCWD, "/late", O_RDONLY');
-    // And a string that comes first waits for its call.
-    h.feed(mapLine('sv0', '"100,5000,1": "/early"'), printf('F 3 3'));
-    h.feed(mapLine('ev1', '"100,5000": [257,4,900,0,18446744073709551516,94000000,0,0,0,0]'), '{"type": "map", "data": {"@n1": 1}}', printf('F 4 4'));
-    assert.equal(events(h.records)[1]?.args, 'AT_FDCWD, "/early", O_RDONLY');
+    // A string that never comes: the call goes at the next tick, its argument as an address.
+    h.feed(callsLine(0, 2, [[100, 3000, 257, 3, 900, -100, 94000000, 0, 0, 0, 0]]), printf('P 0 2 4000'));
+    assert.equal(events(h.records)[1]?.args, 'AT_FDCWD, 0x59a5380, O_RDONLY');
     assert.equal(h.decoder.lost, 0);
+  });
+
+  it('a string keeps its bytes: spaces, quotes, newlines and bytes that are not UTF-8', () => {
+    const h = harness();
+    h.feed('{"type": "printf", "data": "S 100 1000 /tmp/a b\\"c\\n\\uffffffe9\\n"}', callsLine(0, 1, [[100, 1000, 257, 3, 900, -100, 94000000, 0, 0, 0, 0]]));
+    assert.equal(events(h.records)[0]?.args, 'AT_FDCWD, "/tmp/a b\\"c\\n\\351", O_RDONLY');
   });
 
   it('joins execve with the filename and argv read at its entry (closest in time), and marks calls that never returned', () => {
     const h = harness();
     h.feed(
-      mapLine('xv0', `"200,9000400,0": "/usr/bin/ls", "200,9000400,1": "ls", "200,9000400,2": "-l", "200,9000400,${ARGV_MORE_SLOT}": ""`),
-      mapLine('ev0', '"200,9000000": [59,0,250000,0,94000000,94000100,94000200,0,0,0], "200,9900000": [231,0,0,1,0,0,0,0,0,0]'),
-      '{"type": "map", "data": {"@n0": 2}}',
-      printf('F 1 1'),
+      printf('V 200 9000400 0 /usr/bin/ls'),
+      printf('V 200 9000400 1 ls'),
+      printf('V 200 9000400 2 -l'),
+      printf(`V 200 9000400 ${ARGV_MORE_SLOT} `),
+      callsLine(1, 2, [
+        [200, 9000000, 59, 0, 250000, 94000000, 94000100, 94000200, 0, 0, 0],
+        [200, 9900000, 231, 0, -1, 0, 0, 0, 0, 0, 0],
+      ]),
     );
     const [execve, exit] = events(h.records);
     assert.equal(execve?.args, '"/usr/bin/ls", ["ls", "-l", ...], 0x59a5448');
     assert.deepEqual([exit?.name, exit?.ret, exit?.error, exit?.latency_ns], ['exit_group', '?', '', 0]);
   });
 
-  it('formats the socket address of connect', () => {
+  it('formats the socket address of connect (signed words back to unsigned)', () => {
     const h = harness();
-    h.feed(
-      mapLine('ev0', '"300,7000": [42,-111,4000,0,3,94000000,16,0,0,0]'),
-      mapLine('sa0', '"300,7000": [2,256,16777343,0,0,0]'),
-      '{"type": "map", "data": {"@n0": 1}}',
-      printf('F 1 1'),
-    );
+    h.feed(printf('A 300 7000 2 256 16777343 0 0 0'), callsLine(0, 1, [[300, 7000, 42, -111, 4000, 3, 94000000, 16, 0, 0, 0]]));
     assert.equal(events(h.records)[0]?.args, '3, {sa_family=AF_INET, sin_port=htons(1), sin_addr=inet_addr("127.0.0.1")}, 16');
+    const v6 = harness();
+    // The kernel prints 64-bit words with %lld: the last eight bytes of ::ffff:ffff:ffff:ffff come as -1.
+    v6.feed(printf('A 300 7000 10 20480 0 0 -1 0'), callsLine(0, 1, [[300, 7000, 42, 0, 4000, 3, 94000000, 28, 0, 0, 0]]));
+    assert.match(events(v6.records)[0]?.args ?? '', /AF_INET6, sin6_port=htons\(80\), sin6_flowinfo=htonl\(0\), inet_pton\(AF_INET6, "::ffff:ffff:ffff:ffff"/);
   });
 
   it('normalises names when asked', () => {
     const h = harness({ normalize: true });
-    h.feed(mapLine('ev0', '"100,1000": [262,0,700,0,18446744073709551516,0,0,0,0,0]'), '{"type": "map", "data": {"@n0": 1}}', printf('F 1 1'));
+    h.feed(callsLine(0, 1, [[100, 1000, 262, 0, 700, -100, 0, 0, 0, 0, 0]]));
     const [event] = events(h.records);
     assert.equal(event?.name, 'fstat');
     assert.equal(event?.raw_name, 'newfstatat');
   });
 
-  it('protocol lines: W asks for the acknowledgement again, X reports a target, Q ends it all', () => {
+  it('protocol lines: P reports a tick, X a target, Q ends it all', () => {
     const h = harness();
-    h.feed(printf('F 1 10'), printf('W 1'), printf('W 2'), printf('X 4242'), printf('Q'), printf('F 3 30'));
-    assert.deepEqual(h.flushes, [[1, 10n], [1, undefined], [2, undefined]]);
+    h.feed(printf('P 0 0 10'), printf('X 4242'), printf('Q'), printf('P 1 0 30'));
+    assert.deepEqual(h.ticks, [[0, 10n]]);
     assert.deepEqual(h.exited, [4242]);
     assert.equal(h.done, 1);
   });
 
-  it('bpftrace’s own lost-event reports become lost records too', () => {
+  it('bpftrace’s own lost-record reports are counted apart (calls among them show up as gaps)', () => {
     const h = harness();
     h.feed('{"type": "lost_events", "data": {"events": 7}}');
-    assert.deepEqual(metas(h.records, 'lost'), [{ type: 'lost', count: 7, timestamp: isoMicros(OFFSET), source: 'tracer-output' }]);
+    assert.equal(h.decoder.droppedRecords, 7);
+    assert.deepEqual(metas(h.records, 'lost'), []);
   });
 
   it('summary mode: one cumulative stats record per snapshot, aliases merged, unchanged snapshots skipped', () => {
@@ -149,7 +176,7 @@ describe('BpftraceDecoder', () => {
       '{"type": "stats", "data": {"@st": {"262": {"count": 5, "average": 10680, "total": 53400}, "5": {"count": 1, "average": 300, "total": 300}}}}',
       mapLine('hi', `${hist}, "5,${bucketOf(300)}": 1`),
       mapLine('er', '"262,2": 2'),
-      printf('S'),
+      printf('M'),
     ];
     h.feed(...snapshot, ...snapshot);
     const stats = metas(h.records, 'stats');

@@ -45,17 +45,12 @@ describe('bpftrace JSON output', () => {
     assert.deepEqual(parseBpftraceLine('{"type": "attached_probes", "data": {"probes": 7}}'), { type: 'attached', probes: 7 });
   });
 
-  it('a generation of calls takes the fast path', () => {
-    const line = '{"type": "map", "data": {"@ev1": {"17581,3503652283733": [13,0,0,1,2,140725468063120,140725468063280,8,140462700574912,0], "17582,3503652288542": [257,-2,1548,0,18446744073709551516,94000000,524288,0,0,0]}}}';
-    const message = parseBpftraceLine(line);
-    assert.deepEqual(message, {
-      type: 'calls',
-      name: 'ev1',
-      calls: [
-        { tid: 17581, time: '3503652283733', values: ['13', '0', '0', '1', '2', '140725468063120', '140725468063280', '8', '140462700574912', '0'] },
-        { tid: 17582, time: '3503652288542', values: ['257', '-2', '1548', '0', '18446744073709551516', '94000000', '524288', '0', '0', '0'] },
-      ],
-    });
+  it('printf lines of numbers (calls, ticks) take the fast path; strings are unescaped to their bytes', () => {
+    const calls = '{"type": "printf", "data": "E 1 10 2 17581 3503652283733 13 0 -1 1 2 3 4 5 6 17582 3503652288542 257 -2 1548 -100 94000000 524288 0 0 0\\n"}';
+    assert.deepEqual(parseBpftraceLine(calls), { type: 'printf', text: 'E 1 10 2 17581 3503652283733 13 0 -1 1 2 3 4 5 6 17582 3503652288542 257 -2 1548 -100 94000000 524288 0 0 0' });
+    assert.deepEqual(parseBpftraceLine('{"type": "printf", "data": "P 0 42 123456\\n"}'), { type: 'printf', text: 'P 0 42 123456' });
+    const string = parseBpftraceLine('{"type": "printf", "data": "S 1 2 /tmp/a\\"b\\n\\uffffffe9\\n"}');
+    assert.deepEqual(string, { type: 'printf', text: `S 1 2 /tmp/a"b\n${String.fromCharCode(0xe9)}\n` });
   });
 
   it('blank lines are nothing; anything else is passed on as other', () => {

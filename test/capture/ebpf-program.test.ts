@@ -8,16 +8,14 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { KERNEL_STRLEN, MAP_ENTRIES, planStringCalls } from '../../src/capture/ebpf.js';
 import { checkEnvironment } from '../../src/capture/ebpf/environment.js';
-import { buildProgram, type ProgramPlan } from '../../src/capture/ebpf/program.js';
+import { buildProgram, CALL_FIELDS, CALLS_PER_RECORD, TICK_HZ, type ProgramPlan } from '../../src/capture/ebpf/program.js';
 import { loadSignatures, syscallTable } from '../../src/capture/ebpf/syscalls.js';
 
 const base: ProgramPlan = {
   mode: 'events',
   pids: [4242],
   follow: false,
-  consumerPid: 777,
   errorsOnly: false,
-  flushMs: 50,
   intervalMs: 1000,
   execve: 59,
   execveat: 322,
@@ -59,22 +57,32 @@ describe('bpftrace program generation', () => {
     assert.match(probes(program, 'syscalls:sys_enter_execve ')[0]!, /\/@traced\[pid\] \|\| pid == 555\//);
   });
 
-  it('generations: flipped only once stracectl acknowledged the current one (kill(ACK_BASE + gen, 0)); END prints no calls', () => {
+  it('calls are staged per CPU and printed CALLS_PER_RECORD to a record; every CPU ticks; strings come before their call', () => {
     const program = buildProgram(base);
-    const [kill] = probes(program, 'syscalls:sys_enter_kill');
-    assert.match(kill!, /pid == 777 && args->sig == 0/);
-    assert.match(kill!, /\$g = \(int64\)args->pid - 1000000000;\s+if \(\$g == @gen\) \{ @acked = \$g; \}/);
-    const [interval] = probes(program, 'interval:ms:50');
-    assert.match(interval!, /if \(@acked == @gen\)/);
-    assert.match(interval!, /print\(@ev0\); print\(@n0\).*clear\(@ev0\)/);
+    const exits = probes(program, 'raw_syscalls:sys_exit');
+    // Socket address, first string, the call, then the flush of a full stage: in that order (attach order is run order).
+    assert.equal(exits.length, 4);
+    assert.match(exits[0]!, /printf\("A %d %llu/);
+    assert.match(exits[1]!, /printf\("S %d %llu %s\\n", tid, \$q\.0, str\(/);
+    assert.match(exits[2]!, /@sg\[\$sc, \$sj\] = \(\(int64\)\(tid\), \(int64\)\(\$s\.0\)/);
+    assert.match(exits[3]!, new RegExp(`^tracepoint:raw_syscalls:sys_exit /@sn\\[cpu\\] >= ${CALLS_PER_RECORD}/`));
+    // The record: cpu, count so far, calls in it, and every slot's CALL_FIELDS numbers.
+    const format = /printf\("E %d %lld %lld((?: %lld)*)\\n"/.exec(exits[3]!);
+    assert.equal(format?.[1]?.trim().split(' ').length, CALLS_PER_RECORD * CALL_FIELDS);
+    assert.ok(exits[3]!.includes(`@sg[$sc, ${CALLS_PER_RECORD - 1}].${CALL_FIELDS - 1}`));
+    assert.equal(probes(program, 'sched:sched_process_exit /@sn[cpu]').length, 1, 'calls staged at a task\'s exit are flushed too');
+    const [tick] = probes(program, `profile:hz:${TICK_HZ}`);
+    assert.match(tick!, /if \(@sn\[\$sc\] > 0\) \{ \$sn = @sn\[\$sc\]; @sn\[\$sc\] = 0; \$sk = @cum\[\$sc\] \+ \$sn;/);
+    assert.match(tick!, /printf\("P %d %lld %llu\\n", \$sc, @cum\[\$sc\], nsecs\)/);
+    // A full stage (not flushed in between) takes no call: it is counted, so it shows as lost.
+    assert.match(exits[2]!, new RegExp(`if \\(\\$sj == ${CALLS_PER_RECORD}\\) \\{ @cum\\[\\$sc\\] = @cum\\[\\$sc\\] \\+ 1; \\} else \\{ @sn\\[\\$sc\\] = \\$sj \\+ 1; \\}`));
     const [end] = probes(program, 'END');
-    assert.ok(!/print\(@ev/.test(end!), 'END must not print generations');
     assert.match(end!, /printf\("Q\\n"\)/);
   });
 
   it('never-returning calls are taken at entry; strings at exit; the second path of rename on its own tracepoint', () => {
     const program = buildProgram(base);
-    assert.match(probes(program, 'raw_syscalls:sys_enter')[0]!, /if \(\$id == 60 \|\| \$id == 231\) \{ \$ev = .*\(uint64\)1, /);
+    assert.match(probes(program, 'raw_syscalls:sys_enter')[0]!, /if \(\$id == 60 \|\| \$id == 231\) \{ \$sc = cpu; .*\(int64\)\(\$id\), \(int64\)\(0\), \(int64\)\(-1\)/);
     assert.equal(probes(program, 'syscalls:sys_exit_rename').length, 1);
     assert.equal(probes(program, 'syscalls:sys_exit_openat').length, 0, 'a one-string call costs no per-syscall probe');
   });
@@ -86,16 +94,17 @@ describe('bpftrace program generation', () => {
     assert.match(except, /\$sel = 1; if \(\$id == 0\) \{ \$sel = 0; \}/);
     const errors = buildProgram({ ...base, errorsOnly: true });
     assert.match(probes(errors, 'raw_syscalls:sys_exit')[0]!, /if \(!\(\$ret < 0 && \$ret >= -4095\)\) \{ return; \}/);
+    assert.match(probes(errors, 'raw_syscalls:sys_exit')[2]!, /\$ret = args->ret;\s+if \(!\(\$ret < 0 && \$ret >= -4095\)\) \{ delete\(@start\[tid\]\); return; \}/);
     const summary = buildProgram({ ...base, mode: 'summary', intervalMs: 250 });
     assert.match(summary, /@st\[\$id\] = stats\(\(uint64\)\$lat\)/);
-    assert.match(probes(summary, 'interval:ms:250')[0]!, /print\(@st\);[\s\S]*printf\("S\\n"\)/);
+    assert.match(probes(summary, 'interval:ms:250')[0]!, /print\(@st\);[\s\S]*printf\("M\\n"\)/);
   });
 
   it('no long || chains (each costs a BPF stack slot) and pids are checked', () => {
     const program = buildProgram({ ...base, selection: { mode: 'only', numbers: Array.from({ length: 200 }, (_, i) => i) } });
     for (const line of program.split('\n')) assert.ok((line.match(/\|\|/g) ?? []).length <= 4, line.slice(0, 120));
     assert.throws(() => buildProgram({ ...base, pids: [0] }), RangeError);
-    assert.throws(() => buildProgram({ ...base, consumerPid: 1.5 }), RangeError);
+    assert.throws(() => buildProgram({ ...base, launcherPid: 1.5 }), RangeError);
   });
 
   it('every variant compiles within the BPF stack limit on this kernel (bpftrace -d)', { timeout: 300_000 }, (t) => {

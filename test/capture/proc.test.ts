@@ -5,7 +5,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { childrenOf, findExecutable, processExists, ptraceObstacles, tracerOf } from '../../src/capture/proc.js';
+import { childrenOf, findExecutable, onlineCpus, processExists, ptraceObstacles, tracerOf } from '../../src/capture/proc.js';
+import { perfBufferPages } from '../../src/capture/ebpf.js';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 
@@ -67,5 +68,21 @@ describe('/proc inspection', () => {
       else tracer.kill('SIGKILL');
       if (tracer.exitCode === null && tracer.signalCode === null) await once(tracer, 'exit');
     }
+  });
+
+  it('lists the online CPUs from the kernel\'s range syntax', () => {
+    assert.deepEqual(onlineCpus('0-3,6,8-9\n'), [0, 1, 2, 3, 6, 8, 9]);
+    assert.deepEqual(onlineCpus('0\n'), [0]);
+    assert.equal(onlineCpus('garbage'), undefined);
+    const here = onlineCpus();
+    assert.ok(here !== undefined && here.length >= 1 && here.includes(0));
+  });
+
+  it('sizes the perf buffers: a power of two per CPU, at most 4 MiB each, about 32 MiB in all', () => {
+    assert.equal(perfBufferPages(1), 1024);
+    assert.equal(perfBufferPages(2), 1024);
+    assert.equal(perfBufferPages(16), 512);
+    assert.equal(perfBufferPages(48), 128);
+    assert.equal(perfBufferPages(1024), 64);
   });
 });

@@ -1,18 +1,18 @@
 /**
  * Turns bpftrace's output (see program.ts for the protocol) into records:
- * a generation's maps are collected until its `F` line, then each call in
- * `@evN` becomes a SyscallEvent (strings, socket address and execve's argv
- * joined by thread and entry time), ordered by entry time; `@nN` minus the
- * calls received is the number lost. In summary mode each `S` line turns the
- * cumulative stats maps into one `{type: 'stats'}` record. No I/O here.
+ * each call of an `E` line becomes a SyscallEvent, joined with the strings,
+ * socket address and execve argv printed before it (by thread and entry
+ * time); a gap in a CPU's count of printed calls is the number lost to a full
+ * perf buffer. In summary mode each `M` line turns the cumulative stats maps
+ * into one `{type: 'stats'}` record. No I/O here.
  */
 import { isStatsRecord, type LostRecord, type MetaRecord, type StatsRecord, type SyscallEvent, type TraceRecord } from '../../event.js';
 import { canonicalName, categoryOf } from '../../kb/aliases.js';
 import { normalizeEvent } from '../../operators/normalize.js';
 import { formatArgs, formatReturn, type RawCall, type RawSockaddr } from './format.js';
 import { PERCENTILE_RESOLUTION, bucketValue, percentileOf } from './histogram.js';
-import type { BpfValue, BpftraceMessage, CallEntry } from './output.js';
-import { ARGV_MORE_SLOT, MAX_STRINGS } from './program.js';
+import type { BpfValue, BpftraceMessage } from './output.js';
+import { ARGV_MORE_SLOT, CALL_FIELDS, CALLS_PER_RECORD, MAX_STRINGS } from './program.js';
 import type { Arch, Signature, SyscallTable } from './syscalls.js';
 
 export interface DecoderOptions {
@@ -31,14 +31,11 @@ export interface DecoderOptions {
 
 export interface DecoderSink {
   record(record: TraceRecord): void;
-  /**
-   * A generation was printed (`flippedAt`: kernel monotonic ns of the flip; undefined when the
-   * kernel only reminds us it waits). The kernel reuses its maps only once this is acknowledged.
-   */
-  flushed(generation: number, flippedAt: bigint | undefined): void;
+  /** A CPU's tick (`P`): every call that CPU completed before kernel monotonic time `time` is out. */
+  tick(cpu: number, time: bigint): void;
   ready(): void;
   targetExited(pid: number): void;
-  /** The final flush (END) is complete. */
+  /** END ran. */
   done(): void;
 }
 
@@ -50,7 +47,15 @@ interface KernelStats {
   errors: Map<number, number>;
 }
 
-type StringKey = string; // "tid,time,slot"
+/** A call as printed: numbers as decimal text (thread, entry time, id, ret, latency, a0…a5). */
+type RawFields = string[];
+
+/** Strings and socket addresses waiting for their call: printed just before it, so few at a time. */
+const MAX_PENDING = 4096;
+/** execve strings are matched to the call entered within this many ns of their own probe. */
+const EXEC_MATCH_NS = 1_000_000n;
+/** Strings whose call has not come this long (kernel time) after a tick are dropped. */
+const STALE_NS = 2_000_000_000n;
 
 /** `2026-11-27T20:53:09.123456Z` from Unix nanoseconds. */
 export function isoMicros(unixNs: bigint): string {
@@ -61,55 +66,60 @@ export function isoMicros(unixNs: bigint): string {
 
 const asString = (value: BpfValue | undefined): string => (typeof value === 'string' ? value : '0');
 const asNumber = (value: BpfValue | undefined): number => Number(asString(value));
-const asBigInt = (value: BpfValue | undefined): bigint => {
-  const text = asString(value);
-  return /^-?\d+$/.test(text) ? BigInt(text) : 0n;
-};
+const asBigInt = (value: string | undefined): bigint => (value !== undefined && /^-?\d+$/.test(value) ? BigInt(value) : 0n);
+
+/** Splits `text` at its first `count` spaces: the fields, then the rest (a string that may hold spaces). */
+function splitHead(text: string, count: number): [string[], string] {
+  const fields: string[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const space = text.indexOf(' ', at);
+    if (space < 0) return [[...fields, text.slice(at)], ''];
+    fields.push(text.slice(at, space));
+    at = space + 1;
+  }
+  return [fields, text.slice(at)];
+}
 
 export class BpftraceDecoder {
-  private batch: { ev: CallEntry[]; n: number; sv: Map<StringKey, Buffer>; sa: Map<string, BpfValue[]>; xv: Array<[string, Buffer]> } = this.emptyBatch();
-  /** Strings that arrived a generation before their call (the probes ran on both sides of a flip). */
-  private carriedStrings = new Map<StringKey, Buffer>();
-  private carriedSockaddrs = new Map<string, BpfValue[]>();
-  /** execve strings by thread: [entry time, slot → bytes], kept until their call shows up. */
-  private execStrings = new Map<number, Array<{ time: bigint; slots: Map<number, Buffer>; age: number }>>();
-  /** Calls held back one generation because their strings had not arrived yet. */
-  private deferredRaw: CallEntry[] = [];
-  /** ISO text of the last millisecond formatted (most calls of a generation share a few). */
+  /** Per CPU: the calls it printed as far as we have seen (`@cum`). */
+  private readonly printedByCpu = new Map<number, number>();
+  /** "tid,time,n" → bytes of the call's n-th string argument; "tid,time" → socket address words. */
+  private readonly strings = new Map<string, Buffer>();
+  private readonly sockaddrs = new Map<string, string[]>();
+  /** execve strings by thread: [entry time of their probe, slot → bytes], kept until their call shows up. */
+  private readonly execStrings = new Map<number, Array<{ time: bigint; slots: Map<number, Buffer> }>>();
+  /** Calls whose strings had not arrived (printed on another CPU): retried at the next tick. */
+  private deferred: RawFields[] = [];
+  /** ISO text of the last millisecond formatted (consecutive calls share a few). */
   private isoCache = { ms: -1n, text: '' };
-  private lastSeen = 0;
   private lastStats = '';
   /** END ran: whatever bpftrace prints after it is stale. */
   private finished = false;
   private readonly stats = { st: new Map<number, { count: number; total: number }>(), hi: new Map<number, Map<number, number>>(), er: new Map<number, Map<number, number>>() };
-  /** Events delivered and lost so far. */
+  /** Events delivered and lost so far; records of bpftrace's output it dropped (strings, ticks, calls). */
   delivered = 0;
   lost = 0;
+  droppedRecords = 0;
 
   constructor(
     private readonly options: DecoderOptions,
     private readonly sink: DecoderSink,
   ) {}
 
-  private emptyBatch() {
-    return { ev: [] as CallEntry[], n: 0, sv: new Map<StringKey, Buffer>(), sa: new Map<string, BpfValue[]>(), xv: [] as Array<[string, Buffer]> };
-  }
-
   push(message: BpftraceMessage): void {
     if (this.finished) return;
     switch (message.type) {
-      case 'calls':
-        for (const call of message.calls) this.batch.ev.push(call);
-        return;
       case 'map':
         this.onMap(message.name, message.entries);
         return;
       case 'printf':
-        this.onPrintf(message.text.trim());
+        this.onPrintf(message.text.endsWith('\n') ? message.text.slice(0, -1) : message.text);
         return;
       case 'lost':
-        // bpftrace's own output buffer overflowed (its protocol lines, not calls): count what it says.
-        if (message.count > 0) this.reportLost(message.count, 'tracer-output');
+        // Records the perf buffer had no room for. Calls among them show up exactly as gaps in
+        // their CPU's count; this number also covers strings and ticks.
+        this.droppedRecords += message.count;
         return;
       default:
         return;
@@ -117,20 +127,7 @@ export class BpftraceDecoder {
   }
 
   private onMap(name: string, entries: Array<[string, BpfValue]>): void {
-    const base = name.replace(/[01]$/, '');
-    switch (base) {
-      case 'n':
-        this.batch.n += asNumber(entries[0]?.[1]);
-        return;
-      case 'sv':
-        for (const [key, value] of entries) if (Buffer.isBuffer(value)) this.batch.sv.set(key, value);
-        return;
-      case 'sa':
-        for (const [key, value] of entries) if (Array.isArray(value)) this.batch.sa.set(key, value);
-        return;
-      case 'xv':
-        for (const [key, value] of entries) if (Buffer.isBuffer(value)) this.batch.xv.push([key, value]);
-        return;
+    switch (name) {
       case 'st':
         for (const [key, value] of entries) {
           if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && !Array.isArray(value)) {
@@ -142,8 +139,8 @@ export class BpftraceDecoder {
       case 'er':
         for (const [key, value] of entries) {
           const [id, sub] = key.split(',').map(Number) as [number, number];
-          let inner = this.stats[base].get(id);
-          if (inner === undefined) this.stats[base].set(id, (inner = new Map()));
+          let inner = this.stats[name].get(id);
+          if (inner === undefined) this.stats[name].set(id, (inner = new Map()));
           inner.set(sub, asNumber(value));
         }
         return;
@@ -153,30 +150,40 @@ export class BpftraceDecoder {
   }
 
   private onPrintf(text: string): void {
-    if (this.finished) return;
-    const [word, arg, time] = text.split(' ');
-    switch (word) {
-      case 'R':
-        this.sink.ready();
+    switch (text.charAt(0)) {
+      case 'E':
+        this.onCalls(text.split(' '));
         return;
-      case 'F': {
-        this.finishBatch();
-        const generation = Number(arg);
-        if (generation > this.lastSeen) this.lastSeen = generation;
-        this.sink.flushed(generation, BigInt(/^\d+$/.test(time ?? '') ? time! : '0'));
+      case 'P': {
+        const [, cpu, printed, time] = text.split(' ');
+        this.countPrinted(Number(cpu), Number(printed), 0);
+        this.onTick(asBigInt(time));
+        this.sink.tick(Number(cpu), asBigInt(time));
         return;
       }
-      case 'W':
-        // The kernel still waits for this generation's acknowledgement: ours was not seen (its probe is
-        // skipped when another BPF program runs on that CPU), or the F line was dropped. Acknowledging
-        // again is harmless; acknowledging a generation we have not seen printed would not be, but the
-        // W lines of a generation come after its F in bpftrace's output.
-        if (Number(arg) >= this.lastSeen) {
-          this.lastSeen = Number(arg);
-          this.sink.flushed(this.lastSeen, undefined);
-        }
+      case 'S':
+      case 'T': {
+        // A call's first (S) or second (T) string argument.
+        const [[, tid, time], rest] = splitHead(text, 3);
+        this.remember(this.strings, `${tid},${time},${text.charAt(0) === 'S' ? 0 : 1}`, Buffer.from(rest, 'latin1'));
         return;
-      case 'S': {
+      }
+      case 'A': {
+        const [, tid, time, ...words] = text.split(' ');
+        this.remember(this.sockaddrs, `${tid},${time}`, words);
+        return;
+      }
+      case 'V': {
+        const [[, tid, time, slot], rest] = splitHead(text, 4);
+        const list = this.execStrings.get(Number(tid)) ?? [];
+        const at = asBigInt(time);
+        let group = list.find((candidate) => candidate.time === at);
+        if (group === undefined) list.push((group = { time: at, slots: new Map() }));
+        group.slots.set(Number(slot), Buffer.from(rest, 'latin1'));
+        this.execStrings.set(Number(tid), list);
+        return;
+      }
+      case 'M': {
         // bpftrace may hand over queued snapshots late, in a burst: an unchanged one says nothing new.
         const record = this.statsRecord();
         const fingerprint = JSON.stringify(record.stats);
@@ -184,8 +191,11 @@ export class BpftraceDecoder {
         this.lastStats = fingerprint;
         return;
       }
+      case 'R':
+        this.sink.ready();
+        return;
       case 'X':
-        this.sink.targetExited(Number(arg));
+        this.sink.targetExited(Number(text.slice(2)));
         return;
       case 'Q':
         this.flushDeferred();
@@ -197,52 +207,50 @@ export class BpftraceDecoder {
     }
   }
 
-  /** Everything still held back (end of the trace). */
-  flushDeferred(): void {
-    const events = this.deferredRaw.splice(0).map((call) => this.buildEvent(call, this.carriedStrings, this.carriedSockaddrs));
-    for (const event of events.sort(byTime)) this.sink.record(event);
+  /** `E <cpu> <cum> <n>` and CALLS_PER_RECORD calls, the first n of them new. */
+  private onCalls(words: string[]): void {
+    const n = Math.min(Number(words[3]), CALLS_PER_RECORD);
+    this.countPrinted(Number(words[1]), Number(words[2]), n);
+    for (let i = 0; i < n; i++) {
+      const fields = words.slice(4 + i * CALL_FIELDS, 4 + (i + 1) * CALL_FIELDS);
+      if (fields.length !== CALL_FIELDS) return;
+      this.delivered++;
+      if (this.expectsStrings(fields) && !this.hasStrings(fields)) this.deferred.push(fields);
+      else this.sink.record(this.buildEvent(fields));
+    }
   }
 
-  private finishBatch(): void {
-    const batch = this.batch;
-    this.batch = this.emptyBatch();
-    const received = batch.ev.length;
-    this.delivered += received;
-    if (batch.n > received) this.reportLost(batch.n - received, 'kernel-map-full');
+  /** A CPU has printed `printed` calls so far, `arriving` of them in this record: a gap was dropped. */
+  private countPrinted(cpu: number, printed: number, arriving: number): void {
+    const before = this.printedByCpu.get(cpu) ?? 0;
+    if (printed - arriving > before) this.reportLost(printed - arriving - before, 'kernel-buffer-full');
+    if (printed > before) this.printedByCpu.set(cpu, printed);
+  }
 
-    // execve strings: grouped per thread and entry time, matched to calls below.
-    for (const [key, bytes] of batch.xv) {
-      const [tid, time, slot] = key.split(',');
-      const list = this.execStrings.get(Number(tid)) ?? [];
-      const at = BigInt(time ?? '0');
-      let group = list.find((candidate) => candidate.time === at);
-      if (group === undefined) list.push((group = { time: at, slots: new Map(), age: 0 }));
-      group.slots.set(Number(slot), bytes);
-      this.execStrings.set(Number(tid), list);
-    }
-
-    const strings = new Map([...this.carriedStrings, ...batch.sv]);
-    const sockaddrs = new Map([...this.carriedSockaddrs, ...batch.sa]);
-    const used = new Set<string>();
-    const ready: SyscallEvent[] = [];
-    for (const call of this.deferredRaw.splice(0)) ready.push(this.buildEvent(call, strings, sockaddrs, used));
-    const haveStrings = strings.size > 0 || sockaddrs.size > 0;
-    for (const call of batch.ev) {
-      if (this.expectsStrings(call.values) && !(haveStrings && hasStrings(strings, sockaddrs, `${call.tid},${call.time}`))) {
-        this.deferredRaw.push(call);
-        continue;
-      }
-      ready.push(this.buildEvent(call, strings, sockaddrs, used));
-    }
-    // Strings not claimed wait one generation for their call, then go.
-    this.carriedStrings = new Map([...batch.sv].filter(([key]) => !used.has(key)));
-    this.carriedSockaddrs = new Map([...batch.sa].filter(([key]) => !used.has(key)));
+  /** A tick: calls still waiting for strings go as they are; strings nobody claimed for long are dropped. */
+  private onTick(time: bigint): void {
+    this.flushDeferred();
     for (const [tid, list] of this.execStrings) {
-      const kept = list.filter((group) => ++group.age <= 3);
+      const kept = list.filter((group) => group.time + STALE_NS > time);
       if (kept.length === 0) this.execStrings.delete(tid);
       else this.execStrings.set(tid, kept);
     }
-    for (const event of ready.sort(byTime)) this.sink.record(event);
+    for (const map of [this.strings, this.sockaddrs] as Array<Map<string, unknown>>) {
+      for (const key of map.keys()) {
+        if (asBigInt(key.split(',')[1]) + STALE_NS > time) break; // in printing order
+        map.delete(key);
+      }
+    }
+  }
+
+  private remember<T>(map: Map<string, T>, key: string, value: T): void {
+    map.set(key, value);
+    if (map.size > MAX_PENDING) map.delete(map.keys().next().value!);
+  }
+
+  /** Everything still held back (a tick, or the end of the trace). */
+  flushDeferred(): void {
+    for (const fields of this.deferred.splice(0)) this.sink.record(this.buildEvent(fields));
   }
 
   private now(): bigint {
@@ -255,10 +263,19 @@ export class BpftraceDecoder {
     this.sink.record(record);
   }
 
-  /** A call whose string or socket-address argument is set but has not been read out yet. */
-  private expectsStrings(values: string[]): boolean {
-    const slots = this.stringSlots(Number(values[0]));
-    return slots.some((index) => values[4 + index] !== '0');
+  /** A call whose string or socket-address argument is set (its strings were printed before it). */
+  private expectsStrings(fields: RawFields): boolean {
+    const name = this.options.table.nameOf(Number(fields[2]));
+    if (name === 'execve' || name === 'execveat') return fields[5] !== '0';
+    return this.stringSlots(Number(fields[2])).some((index) => fields[5 + index] !== '0');
+  }
+
+  private hasStrings(fields: RawFields): boolean {
+    const [tid, time] = fields as [string, string];
+    const name = this.options.table.nameOf(Number(fields[2]));
+    if (name === 'execve' || name === 'execveat') return this.execGroup(Number(tid), asBigInt(time), false) !== undefined;
+    const prefix = `${tid},${time}`;
+    return this.sockaddrs.has(prefix) || this.strings.has(`${prefix},0`) || this.strings.has(`${prefix},1`);
   }
 
   /** Argument indexes the kernel copies strings or a socket address for, per syscall number (cached). */
@@ -274,49 +291,49 @@ export class BpftraceDecoder {
     return slots;
   }
 
-  private buildEvent(entry: CallEntry, strings: Map<StringKey, Buffer>, sockaddrs: Map<string, BpfValue[]>, used = new Set<string>()): SyscallEvent {
+  private buildEvent(fields: RawFields): SyscallEvent {
     const { table, signatures, arch, stringLimit, strlen } = this.options;
-    const { tid, values } = entry;
-    const name = table.nameOf(Number(values[0]));
-    const unreturned = values[3] === '1';
+    const [tidText, time, idText, retText, latText] = fields as [string, string, string, string, string];
+    const tid = Number(tidText);
+    const id = Number(idText);
+    const name = table.nameOf(id);
+    const unreturned = latText === '-1';
     const call: { args: string[]; strings: Map<number, { bytes: Buffer; truncated: boolean }>; sockaddr?: RawCall['sockaddr']; argv?: RawCall['argv'] } = {
-      args: values.slice(4, 10),
+      args: fields.slice(5, 11).map(unsigned),
       strings: new Map(),
     };
-    const prefix = `${tid},${entry.time}`;
-    if (strings.size > 0) {
-      for (const slot of this.stringSlots(Number(values[0]))) {
-        const key = `${prefix},${slot}`;
-        const bytes = strings.get(key);
+    const prefix = `${tidText},${time}`;
+    if (this.strings.size > 0) {
+      for (const [n, slot] of this.stringSlots(id).entries()) {
+        const key = `${prefix},${n}`;
+        const bytes = this.strings.get(key);
         if (bytes === undefined) continue;
-        used.add(key);
+        this.strings.delete(key);
         call.strings.set(slot, { bytes, truncated: bytes.length >= strlen - 1 });
       }
     }
     const signature = signatures.get(name);
-    if (sockaddrs.size > 0 || strings.size > 0) {
-      const sockaddrIndex = signature?.args.findIndex((spec) => spec.kind === 'sockaddr') ?? -1;
-      if (sockaddrIndex >= 0) {
-        const words = sockaddrs.get(prefix);
-        const unixPath = call.strings.get(sockaddrIndex)?.bytes;
-        if (words !== undefined) used.add(prefix);
-        const raw: RawSockaddr | undefined =
-          words === undefined
-            ? undefined
-            : { family: asNumber(words[0]), port: asNumber(words[1]), word4: asBigInt(words[2]), addrHigh: asBigInt(words[3]), addrLow: asBigInt(words[4]), scopeId: asBigInt(words[5]) };
-        if (raw !== undefined || unixPath !== undefined) call.sockaddr = { ...(raw ? { raw } : {}), ...(unixPath ? { unixPath } : {}) };
-      }
+    const sockaddrIndex = signature?.args.findIndex((spec) => spec.kind === 'sockaddr') ?? -1;
+    if (sockaddrIndex >= 0) {
+      const words = this.sockaddrs.get(prefix);
+      const unixPath = call.strings.get(sockaddrIndex)?.bytes;
+      if (words !== undefined) this.sockaddrs.delete(prefix);
+      const raw: RawSockaddr | undefined =
+        words === undefined
+          ? undefined
+          : { family: Number(words[0]), port: Number(words[1]), word4: asBigInt(words[2]), addrHigh: asBigInt(unsigned(words[3] ?? '0')), addrLow: asBigInt(unsigned(words[4] ?? '0')), scopeId: asBigInt(words[5]) };
+      if (raw !== undefined || unixPath !== undefined) call.sockaddr = { ...(raw ? { raw } : {}), ...(unixPath ? { unixPath } : {}) };
     }
-    if (name === 'execve' || name === 'execveat') this.attachExecStrings(tid, BigInt(entry.time), call, signature);
-    const result = unreturned ? { ret: '?', error: '' } : formatReturn(name, values[1] ?? '0');
+    if (name === 'execve' || name === 'execveat') this.attachExecStrings(tid, asBigInt(time), call, signature);
+    const result = unreturned ? { ret: '?', error: '' } : formatReturn(name, retText);
     const event: SyscallEvent = {
       pid: tid,
       name,
       args: formatArgs(signature, call, arch, stringLimit),
       ret: result.ret,
-      latency_ns: unreturned ? 0 : Number(values[2]),
+      latency_ns: unreturned ? 0 : Number(latText),
       error: result.error,
-      timestamp: this.iso(BigInt(entry.time) + this.options.clockOffsetNs),
+      timestamp: this.iso(asBigInt(time) + this.options.clockOffsetNs),
     };
     return this.options.normalize ? normalizeEvent(event) : event;
   }
@@ -327,23 +344,27 @@ export class BpftraceDecoder {
     return `${this.isoCache.text}${((unixNs / 1000n) % 1000n).toString().padStart(3, '0')}Z`;
   }
 
-  /** execve's filename and argv, read at its entry by their own probe: the group closest in time (< 1 ms). */
-  private attachExecStrings(tid: number, time: bigint, call: { strings: Map<number, { bytes: Buffer; truncated: boolean }>; argv?: RawCall['argv'] }, signature: Signature | undefined): void {
+  /** The execve string group of a thread closest in time (< 1 ms) to the call's entry; `take` removes it. */
+  private execGroup(tid: number, time: bigint, take: boolean): { time: bigint; slots: Map<number, Buffer> } | undefined {
     const list = this.execStrings.get(tid);
-    if (list === undefined || list.length === 0) return;
+    if (list === undefined) return undefined;
+    const distance = (group: { time: bigint }): bigint => (group.time > time ? group.time - time : time - group.time);
     let best: (typeof list)[number] | undefined;
-    for (const group of list) {
-      const distance = group.time > time ? group.time - time : time - group.time;
-      if (distance < 1_000_000n && (best === undefined || distance < (best.time > time ? best.time - time : time - best.time))) best = group;
-    }
-    if (best === undefined) return;
-    list.splice(list.indexOf(best), 1);
+    for (const group of list) if (distance(group) < EXEC_MATCH_NS && (best === undefined || distance(group) < distance(best))) best = group;
+    if (best !== undefined && take) list.splice(list.indexOf(best), 1);
+    return best;
+  }
+
+  /** execve's filename and argv, read at its entry by their own probe. */
+  private attachExecStrings(tid: number, time: bigint, call: { strings: Map<number, { bytes: Buffer; truncated: boolean }>; argv?: RawCall['argv'] }, signature: Signature | undefined): void {
+    const group = this.execGroup(tid, time, true);
+    if (group === undefined) return;
     const filenameIndex = signature?.args.findIndex((spec) => spec.name === 'filename') ?? 0;
-    const filename = best.slots.get(0);
+    const filename = group.slots.get(0);
     if (filename !== undefined) call.strings.set(filenameIndex, { bytes: filename, truncated: filename.length >= this.options.strlen - 1 });
     const items: Buffer[] = [];
-    for (let slot = 1; best.slots.has(slot); slot++) items.push(best.slots.get(slot)!);
-    call.argv = { items, more: best.slots.has(ARGV_MORE_SLOT) };
+    for (let slot = 1; group.slots.has(slot); slot++) items.push(group.slots.get(slot)!);
+    call.argv = { items, more: group.slots.has(ARGV_MORE_SLOT) };
   }
 
   /** The cumulative stats maps as one stats meta record (canonical names merged when normalising). */
@@ -399,12 +420,7 @@ export class BpftraceDecoder {
   }
 }
 
-function hasStrings(strings: Map<string, unknown>, sockaddrs: Map<string, unknown>, prefix: string): boolean {
-  if (sockaddrs.has(prefix)) return true;
-  for (let slot = 0; slot < 6; slot++) if (strings.has(`${prefix},${slot}`)) return true;
-  return false;
-}
-
-function byTime(a: SyscallEvent, b: SyscallEvent): number {
-  return a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.pid - b.pid;
+/** A register printed as a signed 64-bit number (%lld), as the unsigned decimal the formatters expect. */
+function unsigned(text: string): string {
+  return text.startsWith('-') ? (BigInt(text) + (1n << 64n)).toString() : text;
 }

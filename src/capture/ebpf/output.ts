@@ -11,16 +11,8 @@
 /** A decoded value: numbers as exact decimal text, strings as the raw bytes, tuples as arrays, stats as objects. */
 export type BpfValue = string | Buffer | BpfValue[] | { [key: string]: BpfValue };
 
-/** One call from an `@evN` map: thread, entry time (kernel ns, decimal), and (id, ret, latency, flags, a0…a5) as decimal text. */
-export interface CallEntry {
-  tid: number;
-  time: string;
-  values: string[];
-}
-
 export type BpftraceMessage =
   | { type: 'printf'; text: string }
-  | { type: 'calls'; name: string; calls: CallEntry[] }
   | { type: 'map'; name: string; entries: Array<[key: string, value: BpfValue]> }
   | { type: 'lost'; count: number }
   | { type: 'attached'; probes: number }
@@ -158,21 +150,16 @@ export function unescapeBpftrace(body: string): Buffer {
   return Buffer.from(bytes);
 }
 
-const CALLS_PREFIX = '{"type": "map", "data": {"@ev';
-const CALL_ENTRY = /"(\d+),(\d+)": \[([-\d,]*)\]/g;
+const PRINTF_PREFIX = '{"type": "printf", "data": "';
+const PRINTF_SUFFIX = '\\n"}';
 
 /** Parses one line of bpftrace's JSON output. Blank lines give undefined. */
 export function parseBpftraceLine(line: string): BpftraceMessage | undefined {
   if (line.trim() === '') return undefined;
-  // The hot path: a generation of calls (numbers only), read with one regular expression.
-  if (line.startsWith(CALLS_PREFIX)) {
-    const name = /^@(ev\d*)/.exec(line.slice(CALLS_PREFIX.length - 3))?.[1] ?? 'ev';
-    const calls: CallEntry[] = [];
-    CALL_ENTRY.lastIndex = 0;
-    for (let match = CALL_ENTRY.exec(line); match !== null; match = CALL_ENTRY.exec(line)) {
-      calls.push({ tid: Number(match[1]), time: match[2]!, values: match[3]!.split(',') });
-    }
-    return { type: 'calls', name, calls };
+  // The hot path: a printf line of numbers (calls and ticks), nothing to unescape.
+  if (line.startsWith(PRINTF_PREFIX) && line.endsWith(PRINTF_SUFFIX)) {
+    const kind = line.charCodeAt(PRINTF_PREFIX.length);
+    if (kind === 0x45 /* E */ || kind === 0x50 /* P */) return { type: 'printf', text: line.slice(PRINTF_PREFIX.length, -PRINTF_SUFFIX.length) };
   }
   if (!line.startsWith('{')) return { type: 'other', line };
   const reader = new Reader(line);

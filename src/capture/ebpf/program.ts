@@ -1,43 +1,49 @@
 /**
  * Generates the bpftrace program of a capture.
  *
- * How events leave the kernel. `printf` per event costs one perf-buffer
- * wakeup each, an IRQ-work interrupt on the traced CPU (measured ~45 µs per
- * event on our CI VM, where strace costs ~15 µs per call). So completed calls
- * are written into a BPF hash map instead (~1 µs), and the map is handed to
- * user space in generations:
- * - writers put each call into `@ev0` or `@ev1` (the parity of `@gen`) and
- *   count the attempt in `@n0` / `@n1`;
- * - every `flushMs` an interval probe flips `@gen`, prints the previous
- *   generation's maps, clears them and prints `F <gen>`;
- * - it flips only after stracectl acknowledged the previous `F` (it calls
- *   kill(ACK_BASE + generation, 0), seen by a probe), so a map is never
- *   written while bpftrace still prints or clears it;
- * - a full map refuses inserts: `@n` minus the entries printed is the exact
- *   number of events lost, reported as such.
+ * How events leave the kernel. A bpftrace 0.17 `printf` is one record in the
+ * CPU's perf buffer, and every record wakes bpftrace up (bcc opens the buffer
+ * with wakeup_events = 1): an IRQ-work interrupt on the traced CPU, ~10 µs on
+ * a VM. Printing the calls from BPF maps instead costs bpftrace ~12 µs of its
+ * own time per entry (a lookup, a delete and JSON per entry): it cannot keep
+ * up with 100k calls/s. So completed calls are printed, two to a record:
+ * - a per-CPU stage (`@sg[cpu]`, `@sn[cpu]`) holds one call; the next call on
+ *   that CPU prints both in one `E` record. Everything touching a CPU's stage
+ *   runs on that CPU, and BPF programs never interleave on one CPU (the
+ *   kernel's bpf_prog_active guard), so no locking is needed;
+ * - a `profile` probe on every CPU, 20 times a second, prints a lone staged
+ *   call and then a `P` line with that CPU's count so far and the time: a
+ *   staged call waits at most 50 ms, and a `P` flipped after the moment
+ *   stracectl decided to stop proves that CPU handed over every call before it;
+ * - each `E` and `P` carries `@cum[cpu]`, the calls that CPU printed so far:
+ *   a record dropped by a full perf buffer leaves a gap in that sequence, so
+ *   the number lost is known exactly.
  *
  * Strings (paths) are read at sys_exit from the argument pointers saved at
  * sys_enter: by then the kernel has faulted the pages in (bpf cannot), so a
  * path in a never-touched page is not lost. execve's are read at its
  * sys_enter (the old address space is gone at exit), through the per-syscall
- * tracepoint. Strings and socket addresses are copied by their own sys_exit
- * probe (BPF programs get 512 bytes of stack; one program doing it all does
- * not fit), keyed like the call (thread, entry time) so they pair up in user
- * space whatever order the probes ran in. The stack limit shapes much of the
- * code below (see the comments there); a test compiles every variant.
+ * tracepoint. Strings and socket addresses are printed by their own sys_exit
+ * probes (BPF programs get 512 bytes of stack; one program doing it all does
+ * not fit), declared before the call's probe: probes on one tracepoint run in
+ * the order they were attached, so a call's strings reach its CPU's buffer
+ * before the call. They carry the call's thread and entry time, to pair up in
+ * user space. The stack limit shapes much of the code below (see the comments
+ * there); a test compiles every variant.
  *
  * Summary mode: per-syscall stats(), a log-linear histogram (histogram.ts)
  * and errno counts in maps, printed every `intervalMs` (cumulative); only
- * failing calls go through the generations.
+ * failing calls are printed as above.
  *
- * printf lines of the protocol: `R` ready, `F <gen> <time>` a generation was
- * printed (flipped at kernel time `time`), `W <gen>` still waiting for the
- * acknowledgement, `S` a stats snapshot (summary mode) was printed, `X <pid>`
- * a -p target exited, `Q` END ran. To stop, stracectl waits for the first `F`
- * flipped after the moment it decided to stop, does not acknowledge it (so
- * nothing is flipped again), then sends SIGINT: END only clears the maps.
- * (END's actions may be handled before earlier ones still queued on another
- * CPU's buffer, so END must not print generations.)
+ * printf lines of the protocol: `R` ready; `E <cpu> <cum> <n>` and n calls of
+ * CALL_FIELDS numbers each (thread, entry time, syscall number, return value,
+ * latency (-1: never returned), six arguments); `P <cpu> <cum> <time>`;
+ * `S <thread> <time> <argument> <string>`; `A <thread> <time> <six numbers>`
+ * (socket address); `V <thread> <time> <slot> <string>` (execve's filename
+ * and argv, read at its entry: `time` is that probe's); `M` a stats snapshot
+ * (summary mode) was printed; `X <pid>` a -p target exited; `Q` END ran. To
+ * stop, stracectl waits for a `P` from every CPU flipped after the moment it
+ * decided to stop, then sends SIGINT: END prints the last stats and clears.
  */
 import { bucketBpf } from './histogram.js';
 
@@ -59,13 +65,10 @@ export interface ProgramPlan {
   launcherPid?: number;
   /** Follow children (and all threads of a target); else only the given threads. */
   follow: boolean;
-  /** stracectl's own pid: its kill(ACK_BASE + generation, 0) acknowledges a flush. */
-  consumerPid: number;
   /** Syscall numbers to trace (or to leave out). */
   selection?: { mode: 'only' | 'except'; numbers: readonly number[] };
   /** Events mode: only failing calls. */
   errorsOnly: boolean;
-  flushMs: number;
   /** Summary mode: stats snapshot interval. */
   intervalMs: number;
   execve?: number;
@@ -78,9 +81,12 @@ export interface ProgramPlan {
   argvMax: number;
 }
 
-/** stracectl acknowledges generation g with kill(ACK_BASE + g, 0). */
-export const ACK_BASE = 1_000_000_000;
-
+/** Numbers per call in an `E` record: thread, entry time, syscall number, return value, latency, six arguments. */
+export const CALL_FIELDS = 11;
+/** Calls per `E` record: the most whose numbers fit a printf on the BPF stack. */
+export const CALLS_PER_RECORD = 5;
+/** How often each CPU prints a lone staged call and its `P` line. */
+export const TICK_HZ = 20;
 /** Slot number for "argv had more elements than were read". */
 export const ARGV_MORE_SLOT = 99;
 const NO_SLOT = 9;
@@ -88,9 +94,10 @@ const NO_SLOT = 9;
 export const MAX_STRINGS = 2;
 
 const orList = (terms: string[]): string => (terms.length === 0 ? '0' : terms.join(' || '));
+const CALLS_FORMAT = `E %d %lld %lld${' %lld'.repeat(CALL_FIELDS * CALLS_PER_RECORD)}\\n`;
 
 export function buildProgram(plan: ProgramPlan): string {
-  for (const pid of [...plan.pids, plan.launcherPid ?? 1, plan.consumerPid]) {
+  for (const pid of [...plan.pids, plan.launcherPid ?? 1]) {
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new RangeError(`invalid pid ${pid}`);
   }
   const key = plan.follow ? 'pid' : 'tid';
@@ -103,7 +110,6 @@ export function buildProgram(plan: ProgramPlan): string {
   const stringCalls = [...plan.stringCalls].sort((a, b) => a.nr - b.nr);
   const hasStrings = stringCalls.some((call) => call.slots.length > 0);
   const hasSockaddrs = stringCalls.some((call) => call.sockaddr !== undefined);
-  const perGen = ['ev', 'n', ...(hasStrings || hasSockaddrs ? ['sv'] : []), ...(hasSockaddrs ? ['sa'] : []), ...(execs.length > 0 ? ['xv'] : [])];
   // No min()/max() maps: two more map updates per call (~20% of summary mode's cost); the histogram
   // gives min and max within its resolution.
   const statsMaps = ['st', 'hi', 'er'];
@@ -112,13 +118,20 @@ export function buildProgram(plan: ProgramPlan): string {
     out.push(`${head} {`, ...body.map((line) => `  ${line}`), '}');
   };
 
-  // One call into the current generation: (id, ret, latency, flags, a0…a5); flags 1 = never returned.
-  // The tuple is built once: a tuple literal per parity would take its stack space twice.
-  const buildCall = (id: string, ret: string, lat: string, flags: string, args: string[]): string =>
-    `$ev = ((int64)${id}, (int64)${ret}, (uint64)${lat}, (uint64)${flags}, ${args.map((a) => `(uint64)${a}`).join(', ')});`;
-  const writeCall = (tupleKey: string): string => `$p = @gen % 2; if ($p == 0) { @ev0[${tupleKey}] = $ev; @n0 = count(); } else { @ev1[${tupleKey}] = $ev; @n1 = count(); }`;
-  const emitCall = (tupleKey: string, id: string, ret: string, lat: string, flags: string, args: string[]): string =>
-    `${buildCall(id, ret, lat, flags, args)} ${writeCall(tupleKey)}`;
+  // One call out of the kernel (see the header): into this CPU's stage; a full stage is printed by the
+  // flush probe that runs next. The index is clamped rather than the write skipped: bpftrace 0.17 puts a
+  // tuple built inside an `if` on the stack twice. Slot CALLS_PER_RECORD is never printed: a call that
+  // finds the stage full (it was not flushed in between) is counted in @cum only, so it shows as lost.
+  const emitCall = (fields: string[]): string =>
+    [
+      `$sc = cpu; $sj = @sn[$sc]; if ($sj > ${CALLS_PER_RECORD}) { $sj = ${CALLS_PER_RECORD}; }`,
+      `@sg[$sc, $sj] = (${fields.map((f) => `(int64)(${f})`).join(', ')});`,
+      `if ($sj == ${CALLS_PER_RECORD}) { @cum[$sc] = @cum[$sc] + 1; } else { @sn[$sc] = $sj + 1; }`,
+    ].join(' ');
+  // The stage as one E record: every slot, read straight from the map (a tuple variable per slot would
+  // not fit the stack); only the first n are this round's.
+  const slots = Array.from({ length: CALLS_PER_RECORD }, (_, slot) => Array.from({ length: CALL_FIELDS }, (_, i) => `@sg[$sc, ${slot}].${i}`)).flat();
+  const flushStage = `$sn = @sn[$sc]; @sn[$sc] = 0; $sk = @cum[$sc] + $sn; @cum[$sc] = $sk; printf("${CALLS_FORMAT}", $sc, $sk, $sn, ${slots.join(', ')});`;
   const countStats = (id: string, lat: string): string =>
     `@st[${id}] = stats((uint64)${lat}); ${bucketBpf(`(uint64)${lat}`)} @hi[${id}, $b] = count();`;
   const isError = (ret: string): string => `${ret} < 0 && ${ret} >= -4095`;
@@ -133,23 +146,16 @@ export function buildProgram(plan: ProgramPlan): string {
     ]);
   }
   if (launcher !== undefined) probe(`tracepoint:sched:sched_process_exec /pid == ${launcher}/`, [`@traced[${launcher}] = 1;`]);
-  // kill(ACK_BASE + generation, 0) from stracectl acknowledges that generation (no such pid exists:
-  // pid_max is at most 2^22, so the call does nothing). Only the current generation can be acknowledged.
-  probe(`tracepoint:syscalls:sys_enter_kill /pid == ${plan.consumerPid} && args->sig == 0/`, [
-    `$g = (int64)args->pid - ${ACK_BASE};`,
-    'if ($g == @gen) { @acked = $g; }',
-  ]);
 
-  // execve's strings, read at entry into the generation current then; matched to the call in user space.
-  const put = (map: string, key: string, value: string): string => `if ($p == 0) { @${map}0[${key}] = ${value}; } else { @${map}1[${key}] = ${value}; }`;
+  // execve's strings, printed at entry; matched to the call in user space.
   for (const name of ['execve', 'execveat'] as const) {
     if (plan[name] === undefined) continue;
     const gate = launcher !== undefined ? `${traced} || ${key} == ${launcher}` : traced;
-    const body = ['$t = nsecs; $p = @gen % 2; $a = args->argv;', put('xv', 'tid, $t, 0', 'str(uptr(args->filename))'), '$x = (uint64)0; if ($a != 0) { $x = (uint64)*uptr($a); }'];
+    const body = ['$t = nsecs; $a = args->argv;', 'printf("V %d %llu 0 %s\\n", tid, $t, str(uptr(args->filename)));', '$x = (uint64)0; if ($a != 0) { $x = (uint64)*uptr($a); }'];
     for (let i = 0; i < plan.argvMax; i++) {
-      body.push(`if ($x != 0) { ${put('xv', `tid, $t, ${i + 1}`, 'str(uptr($x))')} $x = (uint64)*uptr($a + ${i + 1}); }`);
+      body.push(`if ($x != 0) { printf("V %d %llu ${i + 1} %s\\n", tid, $t, str(uptr($x))); $x = (uint64)*uptr($a + ${i + 1}); }`);
     }
-    body.push(`if ($x != 0) { ${put('xv', `tid, $t, ${ARGV_MORE_SLOT}`, '""')} }`);
+    body.push(`if ($x != 0) { printf("V %d %llu ${ARGV_MORE_SLOT} \\n", tid, $t); }`);
     probe(`tracepoint:syscalls:sys_enter_${name} /${gate}/`, body);
   }
 
@@ -160,11 +166,7 @@ export function buildProgram(plan: ProgramPlan): string {
   const neverReturns = orList(plan.neverReturns.map((nr) => `$id == ${nr}`));
   const enterGate = launcher !== undefined && execs.length > 0 ? `${traced} || (${key} == ${launcher} && (${orList(execs.map((nr) => `args->id == ${nr}`))}))` : traced;
   const argRegs = [0, 1, 2, 3, 4, 5].map((i) => `$r${i}`);
-  const onNeverReturn = events
-    ? plan.errorsOnly
-      ? ''
-      : emitCall('tid, $t', '$id', '0', '0', '1', argRegs)
-    : countStats('$id', '0');
+  const onNeverReturn = events ? (plan.errorsOnly ? '' : emitCall(['tid', '$t', '$id', '0', '-1', ...argRegs])) : countStats('$id', '0');
   const enterBody = [
     '$t = nsecs;',
     `$r0 = args->args[0]; $r1 = args->args[1]; $r2 = args->args[2]; $r3 = args->args[3]; $r4 = args->args[4]; $r5 = args->args[5];`,
@@ -174,8 +176,9 @@ export function buildProgram(plan: ProgramPlan): string {
   ];
   // Pointers to strings and socket addresses, for the probes that copy them at exit. One `if` per
   // number: bpftrace gives every `||` its own stack slot, so long OR chains overflow the stack.
-  // @sp[tid] = (entry time, pointer, argument index, syscall, kind): the first string, or (kind 1) the
-  // socket address; @sb[tid] the same for a second string argument.
+  // @sp[tid] = (entry time, pointer, syscall << 4 | argument index << 1 | kind): the first string, or
+  // (kind 1) the socket address; @sb[tid] the same for a second string argument. Packed: the string
+  // probes' printf and str() leave room for a tuple of three on the stack, not five.
   const doubles = stringCalls.filter((call) => call.sockaddr === undefined && call.slots.length > 1);
   if (hasStrings || hasSockaddrs) {
     enterBody.push(`$ia = ${NO_SLOT}; $ib = ${NO_SLOT}; $kind = 0;`);
@@ -187,28 +190,68 @@ export function buildProgram(plan: ProgramPlan): string {
     for (const slot of doubles.length > 0 ? ['a', 'b'] : ['a']) {
       enterBody.push(`$p${slot} = (uint64)0; ${[0, 1, 2, 3, 4, 5].map((i) => `if ($i${slot} == ${i}) { $p${slot} = $r${i}; }`).join(' ')}`);
     }
-    enterBody.push(`if ($ia != ${NO_SLOT}) { @sp[tid] = ($t, $pa, $ia, $id, $kind); }`);
-    if (doubles.length > 0) enterBody.push(`if ($ib != ${NO_SLOT}) { @sb[tid] = ($t, $pb, $ib, $id); }`);
+    enterBody.push(`if ($ia != ${NO_SLOT}) { @sp[tid] = ($t, $pa, ($id << 4) | ($ia << 1) | $kind); }`);
+    if (doubles.length > 0) enterBody.push(`if ($ib != ${NO_SLOT}) { @sb[tid] = ($t, $pb, ($id << 4) | ($ib << 1)); }`);
   }
   probe(`tracepoint:raw_syscalls:sys_enter /${enterGate}/`, ['$id = args->id;', ...(selection ? [selection, 'if (!$sel) { return; }'] : []), ...enterBody]);
 
-  // Exit: the call itself. Several small probes on sys_exit rather than one: each gets its own 512-byte
-  // BPF stack, and each finds its data in its own map, so their order does not matter.
+  // Exit, first the strings and socket addresses (see the header: they must precede their call). One
+  // raw_syscalls probe for the first string (every probe on raw_syscalls costs every syscall of the
+  // system, bpftrace's own included); the rare second string on the per-syscall exit tracepoints of the
+  // calls that have one (each tracepoint adds ~20 ms to attaching and detaching, so not for all). A str()
+  // takes STRLEN bytes of the 512-byte BPF stack. An AF_UNIX address is a path, printed as a string.
   const failureGate = `$ret = args->ret; if (!(${isError('$ret')})) { return; }`;
+  const gate = onlyFailures ? [failureGate] : [];
+  // Its own entry's pointers (the exit's number is -1 after a signal handler ran: then trust the entry).
+  const ownEntry = 'if ($q.0 == 0) { return; } if (args->id != -1) { if (($q.2 >> 4) != args->id) { return; } }';
+  if (hasSockaddrs) {
+    // An internet address: its words. Its own probe: with a string's printf it would not fit the stack.
+    probe('tracepoint:raw_syscalls:sys_exit', [
+      ...gate,
+      '$q = @sp[tid];',
+      'if (($q.2 & 1) != 1) { return; }',
+      ownEntry,
+      '$a = $q.1; $f = (uint64)*(uint16*)uptr($a); if ($f == 1) { return; }',
+      'delete(@sp[tid]);',
+      '$w1 = (uint64)*(uint16*)uptr($a + 2); $w2 = (uint64)*(uint32*)uptr($a + 4); $w3 = (uint64)0; $w4 = (uint64)0; $w5 = (uint64)0;',
+      'if ($f == 10) { $w3 = *(uint64*)uptr($a + 8); $w4 = *(uint64*)uptr($a + 16); $w5 = (uint64)*(uint32*)uptr($a + 24); }',
+      'printf("A %d %llu %lld %lld %lld %lld %lld %lld\\n", tid, $q.0, $f, $w1, $w2, $w3, $w4, $w5);',
+    ]);
+  }
+  if (hasStrings || hasSockaddrs) {
+    probe('tracepoint:raw_syscalls:sys_exit', [
+      ...gate,
+      '$q = @sp[tid];',
+      ownEntry,
+      'delete(@sp[tid]);',
+      // An AF_UNIX address (left by the probe above): the path after sun_family (kind 1: 2 bytes on).
+      `printf("S %d %llu %s\\n", tid, $q.0, str(uptr($q.1${hasSockaddrs ? ' + (($q.2 & 1) << 1)' : ''})));`,
+    ]);
+  }
+  if (doubles.length > 0) {
+    probe(doubles.map((call) => `tracepoint:syscalls:sys_exit_${call.tracepoint}`).join(',\n'), [
+      ...gate,
+      '$q = @sb[tid];',
+      'if ($q.0 == 0) { return; } if (($q.2 >> 4) != args->__syscall_nr) { return; }',
+      'delete(@sb[tid]);',
+      'printf("T %d %llu %s\\n", tid, $q.0, str(uptr($q.1)));',
+    ]);
+  }
+  // Exit: the call itself.
+  const callArgs = (tuple: string, from: number): string[] => [0, 1, 2, 3, 4, 5].map((i) => `${tuple}.${i + from}`);
   if (events) {
     probe('tracepoint:raw_syscalls:sys_exit', [
+      '$ret = args->ret;',
+      // --errors-only: tested first (after the lookup, the stack would overflow).
+      ...(plan.errorsOnly ? [`if (!(${isError('$ret')})) { delete(@start[tid]); return; }`] : []),
       '$s = @start[tid];',
       'if ($s.0 == 0) { return; }',
       'delete(@start[tid]);',
       // The number from entry: at exit it reads -1 when a signal handler ran (strace reports the entry's too).
-      '$lat = nsecs - $s.0; $id = $s.1; $ret = args->ret;',
-      // Built before the --errors-only test: the other order overflows the stack (bpftrace 0.17 codegen).
-      buildCall('$id', '$ret', '$lat', '0', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`)),
-      ...(plan.errorsOnly ? [`if (!(${isError('$ret')})) { return; }`] : []),
-      writeCall('tid, $s.0'),
+      emitCall(['tid', '$s.0', '$s.1', '$ret', 'nsecs - $s.0', ...callArgs('$s', 2)]),
     ]);
   } else {
-    // One probe, so a streamed failing call has exactly the latency the stats counted.
+    // One probe, so a printed failing call has exactly the latency the stats counted.
     probe('tracepoint:raw_syscalls:sys_exit', [
       '$s = @start[tid];',
       'if ($s.0 == 0) { return; }',
@@ -219,71 +262,32 @@ export function buildProgram(plan: ProgramPlan): string {
       '$a = @sargs[tid];',
       'if ($a.0 != $s.0) { return; }',
       'delete(@sargs[tid]);',
-      emitCall('tid, $s.0', '$id', '$ret', '$lat', '0', [0, 1, 2, 3, 4, 5].map((i) => `$a.${i + 2}`)),
-    ]);
-  }
-  // Exit: strings and socket addresses. One raw_syscalls probe for the first string (every probe on
-  // raw_syscalls costs every syscall of the system, bpftrace's own included); the rare second string
-  // on the per-syscall exit tracepoints of the calls that have one (each tracepoint adds ~20 ms to
-  // attaching and detaching, so not for all). A str() takes STRLEN bytes of the 512-byte BPF stack:
-  // two str() sites per probe at most. An AF_UNIX address is a path, kept with the strings.
-  const gate = onlyFailures ? [failureGate] : [];
-  if (hasStrings || hasSockaddrs) {
-    const sockaddr = hasSockaddrs
-      ? [
-          `if ($q.4 == 1) { $f = (uint64)*(uint16*)uptr($a); if ($f != 1) { $w1 = (uint64)*(uint16*)uptr($a + 2); $w2 = (uint64)*(uint32*)uptr($a + 4); $w3 = (uint64)0; $w4 = (uint64)0; $w5 = (uint64)0; if ($f == 10) { $w3 = *(uint64*)uptr($a + 8); $w4 = *(uint64*)uptr($a + 16); $w5 = (uint64)*(uint32*)uptr($a + 24); } $w = ($f, $w1, $w2, $w3, $w4, $w5); if (@gen % 2 == 0) { @sa0[tid, $q.0] = $w; } else { @sa1[tid, $q.0] = $w; } return; } $a = $a + 2; }`,
-        ]
-      : [];
-    probe('tracepoint:raw_syscalls:sys_exit', [
-      ...gate,
-      '$q = @sp[tid];',
-      // Its own entry's pointers (the exit's number is -1 after a signal handler ran: then trust the entry).
-      '$x = args->id; if ($q.0 == 0) { return; } if ($x != -1) { if ($q.3 != $x) { return; } }',
-      'delete(@sp[tid]);',
-      '$a = $q.1;',
-      ...sockaddr,
-      'if (@gen % 2 == 0) { @sv0[tid, $q.0, $q.2] = str(uptr($a)); } else { @sv1[tid, $q.0, $q.2] = str(uptr($a)); }',
-    ]);
-  }
-  if (doubles.length > 0) {
-    probe(doubles.map((call) => `tracepoint:syscalls:sys_exit_${call.tracepoint}`).join(',\n'), [
-      ...gate,
-      '$q = @sb[tid];',
-      'if ($q.0 == 0) { return; } if ($q.3 != args->__syscall_nr) { return; }',
-      'delete(@sb[tid]);',
-      'if (@gen % 2 == 0) { @sv0[tid, $q.0, $q.2] = str(uptr($q.1)); } else { @sv1[tid, $q.0, $q.2] = str(uptr($q.1)); }',
+      emitCall(['tid', '$s.0', '$id', '$ret', '$lat', ...callArgs('$a', 2)]),
     ]);
   }
 
   // A task that dies inside a call (killed, or a thread torn down by exit_group) made a call that never returned.
-  const unreturned = events
-    ? plan.errorsOnly
-      ? ''
-      : emitCall('tid, $s.0', '$s.1', '0', '0', '1', [0, 1, 2, 3, 4, 5].map((i) => `$s.${i + 2}`))
-    : countStats('$s.1', '0');
+  const unreturned = events ? (plan.errorsOnly ? '' : emitCall(['tid', '$s.0', '$s.1', '0', '-1', ...callArgs('$s', 2)])) : countStats('$s.1', '0');
   probe(`tracepoint:sched:sched_process_exit /${traced}/`, [
     `${hasStrings || hasSockaddrs ? 'delete(@sp[tid]); ' : ''}${doubles.length > 0 ? 'delete(@sb[tid]); ' : ''}${events ? '' : 'delete(@sargs[tid]); '}$s = @start[tid];`,
     `if ($s.0 != 0) { delete(@start[tid]); ${unreturned} }`,
     `if (args->group_dead) {${tracedMap ? ' delete(@traced[pid]);' : ''}${plan.pids.length > 0 ? ` if (${orList(plan.pids.map((pid) => `pid == ${pid}`))}) { printf("X %d\\n", pid); }` : ''} }`,
   ]);
 
-  const dump = (q: number): string => [...perGen.map((m) => `print(@${m}${q});`), ...perGen.map((m) => `clear(@${m}${q});`)].join(' ');
-  probe(`interval:ms:${Math.max(1, Math.round(plan.flushMs))}`, [
-    'if (@acked == @gen) {',
-    '  @gen = @gen + 1;',
-    `  if (@gen % 2 == 1) { ${dump(0)} } else { ${dump(1)} }`,
-    '  printf("F %d %llu\\n", @gen, nsecs);',
-    '} else {',
-    '  printf("W %d\\n", @gen);',
-    '}',
-  ]);
+  // A full stage, printed after the probes that fill it (attached later, so run later). Two probes: one
+  // block on both tracepoints is attached to one only by bpftrace 0.17.
+  for (const tracepoint of ['raw_syscalls:sys_exit', 'sched:sched_process_exit']) {
+    probe(`tracepoint:${tracepoint} /@sn[cpu] >= ${CALLS_PER_RECORD}/`, ['$sc = cpu;', flushStage]);
+  }
+  // Every CPU: what its stage holds, then how many calls it printed so far, and when.
+  probe(`profile:hz:${TICK_HZ}`, ['$sc = cpu;', `if (@sn[$sc] > 0) { ${flushStage} }`, 'printf("P %d %lld %llu\\n", $sc, @cum[$sc], nsecs);']);
   const snapshot = statsMaps.map((m) => `print(@${m});`).join(' ');
-  if (!events) probe(`interval:ms:${Math.max(1, Math.round(plan.intervalMs))}`, [snapshot, 'printf("S\\n");']);
+  if (!events) probe(`interval:ms:${Math.max(1, Math.round(plan.intervalMs))}`, [snapshot, 'printf("M\\n");']);
 
-  const scratch = [...(tracedMap ? ['traced'] : []), 'start', ...(events ? [] : ['sargs']), ...(hasStrings || hasSockaddrs ? ['sp'] : []), ...(doubles.length > 0 ? ['sb'] : []), 'gen', 'acked'];
-  const clearAll = [...scratch, ...perGen.flatMap((m) => [`${m}0`, `${m}1`]), ...(events ? [] : statsMaps)].map((m) => `clear(@${m});`);
-  // END only reports the final stats and empties the maps (so bpftrace prints nothing more): the last calls
-  // were already printed by a regular flush, which stracectl waits for before stopping bpftrace.
-  probe('END', [...(events ? [] : [snapshot, 'printf("S\\n");']), 'printf("Q\\n");', ...clearAll]);
+  const scratch = [...(tracedMap ? ['traced'] : []), 'start', ...(events ? [] : ['sargs']), ...(hasStrings || hasSockaddrs ? ['sp'] : []), ...(doubles.length > 0 ? ['sb'] : []), 'sg', 'sn', 'cum'];
+  const clearAll = [...scratch, ...(events ? [] : statsMaps)].map((m) => `clear(@${m});`);
+  // END reports the final stats and empties the maps (so bpftrace prints nothing more). The last calls were
+  // printed by the CPUs' ticks, which stracectl waits for before stopping bpftrace.
+  probe('END', [...(events ? [] : [snapshot, 'printf("M\\n");']), 'printf("Q\\n");', ...clearAll]);
   return out.join('\n') + '\n';
 }
