@@ -5,6 +5,7 @@ import { CATEGORIES, type Category } from '../event.js';
 import { runPipeline } from '../io.js';
 import { startCapture } from '../capture/index.js';
 import { DEFAULT_STRING_LIMIT } from '../capture/straceArgs.js';
+import { parsedRecordToJson } from '../strace/json.js';
 import type { BackendChoice, CaptureOptions, CaptureSession } from '../capture/types.js';
 
 export default class Capture extends BaseCommand {
@@ -89,6 +90,8 @@ export default class Capture extends BaseCommand {
       await runPipeline({
         command: this.commandName,
         onReaderGone: () => (readerGone = true),
+        // Both backends build events the way parseStrace() (+ normalize) does: the fast writer applies.
+        toLine: parsedRecordToJson,
         build: (ctx) =>
           from(startCapture(flags.backend as BackendChoice, { ...options, flow: ctx.flow, log }, log)).pipe(
             mergeMap((started) => {

@@ -8,7 +8,6 @@
  */
 import { isStatsRecord, type LostRecord, type MetaRecord, type StatsRecord, type SyscallEvent, type TraceRecord } from '../../event.js';
 import { canonicalName, categoryOf } from '../../kb/aliases.js';
-import { normalizeEvent } from '../../operators/normalize.js';
 import { formatArgs, formatReturn, type RawCall, type RawSockaddr } from './format.js';
 import { PERCENTILE_RESOLUTION, bucketValue, percentileOf } from './histogram.js';
 import type { BpfValue, BpftraceMessage } from './output.js';
@@ -45,6 +44,17 @@ interface KernelStats {
   total: number;
   buckets: Map<number, number>;
   errors: Map<number, number>;
+}
+
+interface SyscallInfo {
+  raw: string;
+  /** Canonical when normalising. */
+  name: string;
+  category: SyscallEvent['category'];
+  exec: boolean;
+  signature: Signature | undefined;
+  slots: number[];
+  sockaddrIndex: number;
 }
 
 /** A call as printed: numbers as decimal text (thread, entry time, id, ret, latency, a0…a5). */
@@ -265,38 +275,41 @@ export class BpftraceDecoder {
 
   /** A call whose string or socket-address argument is set (its strings were printed before it). */
   private expectsStrings(fields: RawFields): boolean {
-    const name = this.options.table.nameOf(Number(fields[2]));
-    if (name === 'execve' || name === 'execveat') return fields[5] !== '0';
-    return this.stringSlots(Number(fields[2])).some((index) => fields[5 + index] !== '0');
+    const info = this.infoOf(Number(fields[2]));
+    if (info.exec) return fields[5] !== '0';
+    for (const index of info.slots) if (fields[5 + index] !== '0') return true;
+    return false;
   }
 
   private hasStrings(fields: RawFields): boolean {
-    const [tid, time] = fields as [string, string];
-    const name = this.options.table.nameOf(Number(fields[2]));
-    if (name === 'execve' || name === 'execveat') return this.execGroup(Number(tid), asBigInt(time), false) !== undefined;
+    const [tid, time, id] = fields as [string, string, string];
+    if (this.infoOf(Number(id)).exec) return this.execGroup(Number(tid), BigInt(time), false) !== undefined;
     const prefix = `${tid},${time}`;
     return this.sockaddrs.has(prefix) || this.strings.has(`${prefix},0`) || this.strings.has(`${prefix},1`);
   }
 
-  /** Argument indexes the kernel copies strings or a socket address for, per syscall number (cached). */
-  private readonly slotCache = new Map<number, number[]>();
-  private stringSlots(id: number): number[] {
-    let slots = this.slotCache.get(id);
-    if (slots === undefined) {
-      const name = this.options.table.nameOf(id);
-      const signature = name === 'execve' || name === 'execveat' ? undefined : this.options.signatures.get(name);
-      slots = signature?.args.flatMap((spec, index) => (spec.kind === 'path' || spec.kind === 'string' || spec.kind === 'sockaddr' ? [index] : [])).slice(0, MAX_STRINGS) ?? [];
-      this.slotCache.set(id, slots);
+  /** What the decoder needs to know of a syscall number, looked up once. */
+  private readonly infoCache = new Map<number, SyscallInfo>();
+  private infoOf(id: number): SyscallInfo {
+    let info = this.infoCache.get(id);
+    if (info === undefined) {
+      const raw = this.options.table.nameOf(id);
+      const exec = raw === 'execve' || raw === 'execveat';
+      const signature = this.options.signatures.get(raw);
+      // Argument indexes the kernel copies strings or a socket address for (execve's are read apart).
+      const slots = exec ? [] : (signature?.args.flatMap((spec, index) => (spec.kind === 'path' || spec.kind === 'string' || spec.kind === 'sockaddr' ? [index] : [])).slice(0, MAX_STRINGS) ?? []);
+      const name = this.options.normalize ? canonicalName(raw) : raw;
+      info = { raw, name, category: categoryOf(name), exec, signature, slots, sockaddrIndex: signature?.args.findIndex((spec) => spec.kind === 'sockaddr') ?? -1 };
+      this.infoCache.set(id, info);
     }
-    return slots;
+    return info;
   }
 
   private buildEvent(fields: RawFields): SyscallEvent {
-    const { table, signatures, arch, stringLimit, strlen } = this.options;
+    const { arch, stringLimit, strlen } = this.options;
     const [tidText, time, idText, retText, latText] = fields as [string, string, string, string, string];
     const tid = Number(tidText);
-    const id = Number(idText);
-    const name = table.nameOf(id);
+    const info = this.infoOf(Number(idText));
     const unreturned = latText === '-1';
     const call: { args: string[]; strings: Map<number, { bytes: Buffer; truncated: boolean }>; sockaddr?: RawCall['sockaddr']; argv?: RawCall['argv'] } = {
       args: fields.slice(5, 11).map(unsigned),
@@ -304,19 +317,17 @@ export class BpftraceDecoder {
     };
     const prefix = `${tidText},${time}`;
     if (this.strings.size > 0) {
-      for (const [n, slot] of this.stringSlots(id).entries()) {
+      for (let n = 0; n < info.slots.length; n++) {
         const key = `${prefix},${n}`;
         const bytes = this.strings.get(key);
         if (bytes === undefined) continue;
         this.strings.delete(key);
-        call.strings.set(slot, { bytes, truncated: bytes.length >= strlen - 1 });
+        call.strings.set(info.slots[n]!, { bytes, truncated: bytes.length >= strlen - 1 });
       }
     }
-    const signature = signatures.get(name);
-    const sockaddrIndex = signature?.args.findIndex((spec) => spec.kind === 'sockaddr') ?? -1;
-    if (sockaddrIndex >= 0) {
+    if (info.sockaddrIndex >= 0) {
       const words = this.sockaddrs.get(prefix);
-      const unixPath = call.strings.get(sockaddrIndex)?.bytes;
+      const unixPath = call.strings.get(info.sockaddrIndex)?.bytes;
       if (words !== undefined) this.sockaddrs.delete(prefix);
       const raw: RawSockaddr | undefined =
         words === undefined
@@ -324,18 +335,23 @@ export class BpftraceDecoder {
           : { family: Number(words[0]), port: Number(words[1]), word4: asBigInt(words[2]), addrHigh: asBigInt(unsigned(words[3] ?? '0')), addrLow: asBigInt(unsigned(words[4] ?? '0')), scopeId: asBigInt(words[5]) };
       if (raw !== undefined || unixPath !== undefined) call.sockaddr = { ...(raw ? { raw } : {}), ...(unixPath ? { unixPath } : {}) };
     }
-    if (name === 'execve' || name === 'execveat') this.attachExecStrings(tid, asBigInt(time), call, signature);
-    const result = unreturned ? { ret: '?', error: '' } : formatReturn(name, retText);
+    if (info.exec) this.attachExecStrings(tid, BigInt(time), call, info.signature);
+    const result = unreturned ? { ret: '?', error: '' } : formatReturn(info.raw, retText);
+    // Built normalised (when asked) in normalizeEvent's field order, rather than copied by it.
     const event: SyscallEvent = {
       pid: tid,
-      name,
-      args: formatArgs(signature, call, arch, stringLimit),
+      name: info.name,
+      args: formatArgs(info.signature, call, arch, stringLimit),
       ret: result.ret,
       latency_ns: unreturned ? 0 : Number(latText),
       error: result.error,
-      timestamp: this.iso(asBigInt(time) + this.options.clockOffsetNs),
+      timestamp: this.iso(BigInt(time) + this.options.clockOffsetNs),
     };
-    return this.options.normalize ? normalizeEvent(event) : event;
+    if (this.options.normalize) {
+      event.category = info.category;
+      if (info.name !== info.raw) event.raw_name = info.raw;
+    }
+    return event;
   }
 
   private iso(unixNs: bigint): string {
