@@ -29,7 +29,7 @@ import { linesFromStream } from '../io.js';
 import { BpftraceDecoder } from './ebpf/decoder.js';
 import { checkEnvironment, type EbpfEnvironment, type EnvironmentCheck } from './ebpf/environment.js';
 import { parseBpftraceLine } from './ebpf/output.js';
-import { buildProgram, MAX_STRINGS, type ProgramPlan, type StringCall } from './ebpf/program.js';
+import { ACK_BASE, ACK_CPU_SHIFT, ACK_MASK, buildProgram, MAX_STRINGS, STOP_PID, type ProgramPlan, type StringCall } from './ebpf/program.js';
 import { loadSignatures, syscallTable, tracepointName, type Signature, type SyscallTable } from './ebpf/syscalls.js';
 import { findExecutable, onlineCpus, processExists } from './proc.js';
 import { resolveSyscallSelection } from './selection.js';
@@ -51,7 +51,9 @@ export function perfBufferPages(cpus: number): number {
 const ARGV_MAX = 8;
 /** How long bpftrace may take to load and attach its probes. */
 const START_TIMEOUT_MS = 60_000;
-/** Waiting for the CPUs' last ticks, and for bpftrace to exit after SIGINT; past this it is stopped. */
+/** Calls read between two acknowledgements to the kernel (see program.ts, IN_FLIGHT_LIMIT). */
+const ACK_EVERY = 4096;
+/** How long bpftrace may take to exit after SIGINT; past this it is killed. */
 const STOP_GRACE_MS = 10_000;
 
 let cachedCheck: EnvironmentCheck | undefined;
@@ -187,7 +189,6 @@ export async function startEbpfCapture(options: CaptureOptions): Promise<Capture
   }
 
   const table = syscallTable(env.arch);
-  // bpftrace's profile probe ticks on each online CPU: stopping waits for a tick from every one.
   const cpus = onlineCpus() ?? cpus_().map((_, cpu) => cpu);
   const signatures = loadSignatures(table, env.tracefs);
   const selection = selectionNumbers(options, table);
@@ -214,6 +215,7 @@ export async function startEbpfCapture(options: CaptureOptions): Promise<Capture
     pids: options.pids,
     launcherPid: launcher?.pid,
     follow: options.follow,
+    consumerPid: process.pid,
     selection,
     errorsOnly: options.errorsOnly === true,
     intervalMs: options.intervalMs ?? 1000,
@@ -235,7 +237,7 @@ export async function startEbpfCapture(options: CaptureOptions): Promise<Capture
       __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1',
     },
   });
-  const session = new EbpfSession(options, env, tracer, launcher, { table, signatures, log, cpus });
+  const session = new EbpfSession(options, env, tracer, launcher, { table, signatures, log });
   try {
     await session.started;
   } catch (error) {
@@ -251,7 +253,6 @@ interface SessionContext {
   table: SyscallTable;
   signatures: ReadonlyMap<string, Signature>;
   log: (message: string) => void;
-  cpus: readonly number[];
 }
 
 class EbpfSession implements CaptureSession {
@@ -271,13 +272,9 @@ class EbpfSession implements CaptureSession {
   private readonly liveTargets: Set<number>;
   private readonly tracerExited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private killTimer: NodeJS.Timeout | undefined;
-  private finishTimer: NodeJS.Timeout | undefined;
   private onAbandoned: () => void = () => undefined;
   private readonly abandonedSignal = new Promise<void>((resolve) => (this.onAbandoned = resolve));
-  private stopAt: bigint | undefined;
-  /** CPUs that ticked after stopAt: every call they completed before it is out. */
-  private readonly drainedCpus = new Set<number>();
-  private drained = false;
+  private stopRequested = false;
   private lostReported = false;
   private readonly decoder: BpftraceDecoder;
 
@@ -328,7 +325,6 @@ class EbpfSession implements CaptureSession {
     void this.tracerExited.then(() => {
       clearTimeout(startTimer);
       clearTimeout(this.killTimer);
-      clearTimeout(this.finishTimer);
       if (!this.attached) onFail(describeStartFailure(this.stderrText));
     });
 
@@ -354,7 +350,7 @@ class EbpfSession implements CaptureSession {
       },
       {
         record: (record) => this.emit?.(record),
-        tick: (cpu, time) => this.onTick(cpu, time),
+        progress: (cpu, counted, tick) => this.acknowledge(cpu, counted, tick !== undefined),
         ready,
         targetExited: (pid) => {
           this.liveTargets.delete(pid);
@@ -370,7 +366,8 @@ class EbpfSession implements CaptureSession {
       // After our reader went away the command runs on untraced: its end is not waited for.
       const status = commandExited ? await Promise.race([commandExited, this.abandonedSignal.then(() => 0)]) : 0;
       if (!this.attached) return Promise.reject(describeStartFailure(this.stderrText));
-      if (!this.done && !this.stopping && !this.abandoned) {
+      // After our SIGINT it may exit before we read its last line (Q): that is the end we asked for.
+      if (!this.done && !this.stopping && !this.stopRequested && !this.abandoned) {
         throw new StracectlError('TRACER_FAILED', `bpftrace ended unexpectedly (${exit.signal ?? `exit status ${exit.code}`})${this.stderrText ? `: ${printable(this.stderrText.trim().split('\n')[0]!)}` : ''}`);
       }
       return status;
@@ -410,7 +407,7 @@ class EbpfSession implements CaptureSession {
           subscriber.error(error);
         },
         complete: () => {
-          this.decoder.flushDeferred();
+          this.decoder.end();
           void this.exitStatus.then(
             () => {
               finished = true;
@@ -447,26 +444,28 @@ class EbpfSession implements CaptureSession {
     if (!this.launcher && this.liveTargets.size === 0) this.finish();
   }
 
-  /** A CPU ticked: once every CPU ticked after the moment we decided to stop, every call before it is out. */
-  private onTick(cpu: number, time: bigint): void {
-    if (this.drained || this.stopAt === undefined || time <= this.stopAt) return;
-    this.drainedCpus.add(cpu);
-    if (this.context.cpus.every((online) => this.drainedCpus.has(online))) {
-      this.drained = true;
-      clearTimeout(this.finishTimer);
-      this.decoder.flushDeferred();
-      this.interruptTracer();
-    }
+  /**
+   * We read what a CPU printed up to `counted`: tell its probes (it may print on, we keep up), at each
+   * tick and every ACK_EVERY calls (a syscall each; busy CPUs tick, but an idle-most-of-the-time one,
+   * like a paced program's, rarely does).
+   */
+  private acknowledge(cpu: number, counted: number, tick: boolean): void {
+    const last = this.acknowledged.get(cpu) ?? 0;
+    if (!tick && counted - last < ACK_EVERY) return;
+    this.acknowledged.set(cpu, counted);
+    signalProbe(ACK_BASE + cpu * 2 ** ACK_CPU_SHIFT + (counted & ACK_MASK));
   }
+  private readonly acknowledged = new Map<number, number>();
 
-  /** Stop tracing as of now: wait for every CPU's next tick, then stop bpftrace. */
+  /**
+   * Stop tracing as of now: the program takes no call after this kill(STOP_PID, 0); SIGINT follows at
+   * once (calls in flight in the probes finish within microseconds), and END prints what is staged.
+   */
   private finish(): void {
-    if (this.stopAt !== undefined || this.tracer.exitCode !== null || this.tracer.signalCode !== null) return;
-    this.stopAt = process.hrtime.bigint(); // CLOCK_MONOTONIC, like the kernel's nsecs
-    this.finishTimer = setTimeout(() => {
-      this.context.log('bpftrace did not hand over its last events in time; stopping it (they are lost)');
-      this.interruptTracer();
-    }, STOP_GRACE_MS);
+    if (this.stopRequested || this.tracer.exitCode !== null || this.tracer.signalCode !== null) return;
+    this.stopRequested = true;
+    signalProbe(STOP_PID);
+    this.interruptTracer();
   }
 
   private reportLost(count: number): void {
@@ -524,5 +523,14 @@ function sentByTerminal(): boolean {
     return Number(fields[4]) !== 0 && Number(fields[5]) === Number(fields[2]);
   } catch {
     return false;
+  }
+}
+
+/** kill(pid, 0) for a pid that cannot exist (> pid_max): it does nothing but reach the program's probe. */
+function signalProbe(pid: number): void {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    // ESRCH, as intended.
   }
 }

@@ -43,7 +43,9 @@ async function resolveBackend(choice: BackendChoice, options: CaptureOptions, lo
 /** Starts a capture with the chosen backend. Errors are StracectlErrors from the catalog. */
 export async function startCapture(choice: BackendChoice, options: CaptureOptions, log: (message: string) => void): Promise<CaptureSession> {
   const backend = await resolveBackend(choice, options, log);
-  return backend.start({ log, ...options });
+  const summary = options.summary === true || (options.summaryIfEbpf === true && backend.name === 'ebpf');
+  if (summary && !options.summary) log('eBPF: aggregating in the kernel (--summary); only failing calls are streamed');
+  return backend.start({ log, ...options, summary });
 }
 
 export type { BackendChoice, BackendName, CaptureBackend, CaptureOptions, CaptureSession } from './types.js';

@@ -30,6 +30,8 @@ export interface CaptureOptions {
   programOutput: 'stderr' | 'null' | { file: string };
   /** eBPF only: aggregate in the kernel and emit stats snapshots each interval. */
   summary?: boolean;
+  /** Aggregate in the kernel if the backend turns out to be eBPF (live views of a running process). */
+  summaryIfEbpf?: boolean;
   intervalMs?: number;
   /** Backpressure: the output writer pauses this while stdout is congested; the backend stops reading the tracer meanwhile. */
   flow?: FlowControl;

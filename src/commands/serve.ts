@@ -111,6 +111,8 @@ export default class Serve extends BaseCommand {
           normalize: true,
           stringLimit: DEFAULT_STRING_LIMIT,
           programOutput: 'stderr',
+          // A running process is watched at the kernel's cost only: eBPF summary mode.
+          summaryIfEbpf: pids.length > 0,
           flow,
           log,
         }, log);

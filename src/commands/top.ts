@@ -121,6 +121,8 @@ export default class Top extends StreamCommand {
       syscalls: flags.syscalls,
       categories: flags.category as Category[] | undefined,
       errorsOnly: flags['errors-only'],
+      // A running process is watched at the kernel's cost only: with eBPF, stats are aggregated in the kernel.
+      summaryIfEbpf: pids.length > 0 && flags['errors-only'] !== true,
       // The traced program writing to our terminal would tear up the live view.
       programOutput: target === undefined ? (live ? 'null' : 'stderr') : target === 'stderr' || target === 'null' ? target : { file: target },
     };

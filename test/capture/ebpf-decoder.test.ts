@@ -37,7 +37,9 @@ function harness(options: { normalize?: boolean } = {}): Harness {
   const h = { records: [] as TraceRecord[], ticks: [] as Array<[number, bigint]>, exited: [] as number[], done: 0 } as Harness;
   const sink: DecoderSink = {
     record: (record) => h.records.push(record),
-    tick: (cpu, time) => h.ticks.push([cpu, time]),
+    progress: (cpu, _counted, time) => {
+      if (time !== undefined) h.ticks.push([cpu, time]);
+    },
     ready: () => undefined,
     targetExited: (pid) => h.exited.push(pid),
     done: () => h.done++,
@@ -92,7 +94,7 @@ describe('BpftraceDecoder', () => {
     h.feed(callsLine(0, 2, [read(1), read(2)]), callsLine(1, 1, [read(3)]));
     h.feed(callsLine(0, 9, [read(4), read(5)])); // cpu 0 printed 7 (after its first 2): 5 never arrived
     h.feed(printf('P 1 4 123'), printf('P 0 9 124')); // cpu 1 printed 4, we saw 1
-    assert.deepEqual(metas(h.records, 'lost').map((r) => [r.count, r.source]), [[5, 'kernel-buffer-full'], [3, 'kernel-buffer-full']]);
+    assert.deepEqual(metas(h.records, 'lost').map((r) => [r.count, r.source]), [[5, 'reader-behind'], [3, 'reader-behind']]);
     assert.equal(h.decoder.delivered, 5);
     assert.equal(h.decoder.lost, 8);
     assert.deepEqual(h.ticks, [[1, 123n], [0, 124n]]);
@@ -151,12 +153,31 @@ describe('BpftraceDecoder', () => {
     assert.equal(event?.raw_name, 'newfstatat');
   });
 
-  it('protocol lines: P reports a tick, X a target, Q ends it all', () => {
+  it('protocol lines: P reports a tick, X a target, Q that END ran (records drained after it still count)', () => {
     const h = harness();
     h.feed(printf('P 0 0 10'), printf('X 4242'), printf('Q'), printf('P 1 0 30'));
-    assert.deepEqual(h.ticks, [[0, 10n]]);
+    assert.deepEqual(h.ticks, [[0, 10n], [1, 30n]]);
     assert.deepEqual(h.exited, [4242]);
     assert.equal(h.done, 1);
+  });
+
+  it('at the end: the calls END found staged, and calls counted but never read as lost', () => {
+    const h = harness();
+    const read = (tid: number, time: number): number[] => [tid, time, 0, 1, 100, 3, 0, 1, 0, 0, 0];
+    h.feed(callsLine(0, 5, [read(1, 10), read(1, 20), read(1, 30), read(1, 40), read(1, 50)]));
+    // END: cpu 0 holds 2 staged calls (slot 2 is stale) and counted 5; cpu 1 holds none but counted 3 we never saw.
+    h.feed(
+      mapLine('sn', '"0": 2, "1": 0'),
+      mapLine('sg', `"0,0": [${read(1, 60).join(',')}], "0,1": [${read(1, 70).join(',')}], "0,2": [${read(9, 1).join(',')}], "1,0": [${read(9, 2).join(',')}]`),
+      mapLine('cum', '"0": 5, "1": 3'),
+      printf('Q'),
+    );
+    assert.equal(events(h.records).length, 5, 'nothing before the end of the output');
+    h.decoder.end();
+    assert.deepEqual(events(h.records).map((event) => event.timestamp), [10, 20, 30, 40, 50, 60, 70].map((time) => isoMicros(BigInt(time) + OFFSET)));
+    assert.deepEqual(metas(h.records, 'lost').map((r) => r.count), [3]);
+    assert.equal(h.decoder.delivered, 7);
+    assert.equal(h.decoder.lost, 3);
   });
 
   it('bpftrace’s own lost-record reports are counted apart (calls among them show up as gaps)', () => {

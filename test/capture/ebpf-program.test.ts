@@ -8,13 +8,14 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { KERNEL_STRLEN, MAP_ENTRIES, planStringCalls } from '../../src/capture/ebpf.js';
 import { checkEnvironment } from '../../src/capture/ebpf/environment.js';
-import { buildProgram, CALL_FIELDS, CALLS_PER_RECORD, TICK_HZ, type ProgramPlan } from '../../src/capture/ebpf/program.js';
+import { ACK_CPU_SHIFT, ACK_MASK, buildProgram, CALL_FIELDS, CALLS_PER_RECORD, IN_FLIGHT_LIMIT, STOP_PID, TICK_HZ, type ProgramPlan } from '../../src/capture/ebpf/program.js';
 import { loadSignatures, syscallTable } from '../../src/capture/ebpf/syscalls.js';
 
 const base: ProgramPlan = {
   mode: 'events',
   pids: [4242],
   follow: false,
+  consumerPid: 777,
   errorsOnly: false,
   intervalMs: 1000,
   execve: 59,
@@ -60,24 +61,42 @@ describe('bpftrace program generation', () => {
   it('calls are staged per CPU and printed CALLS_PER_RECORD to a record; every CPU ticks; strings come before their call', () => {
     const program = buildProgram(base);
     const exits = probes(program, 'raw_syscalls:sys_exit');
-    // Socket address, first string, the call, then the flush of a full stage: in that order (attach order is run order).
-    assert.equal(exits.length, 4);
+    // Socket address, first string, the in-flight verdict, the call, then the flush of a full stage: in that
+    // order (attach order is run order).
+    assert.equal(exits.length, 5);
     assert.match(exits[0]!, /printf\("A %d %llu/);
     assert.match(exits[1]!, /printf\("S %d %llu %s\\n", tid, \$q\.0, str\(/);
-    assert.match(exits[2]!, /@sg\[\$sc, \$sj\] = \(\(int64\)\(tid\), \(int64\)\(\$s\.0\)/);
-    assert.match(exits[3]!, new RegExp(`^tracepoint:raw_syscalls:sys_exit /@sn\\[cpu\\] >= ${CALLS_PER_RECORD}/`));
+    assert.match(exits[3]!, /@sg\[\$sc, \$sj\] = \(\(int64\)\(tid\), \(int64\)\(\$s\.0\)/);
+    assert.match(exits[4]!, new RegExp(`^tracepoint:raw_syscalls:sys_exit /@sn\\[cpu\\] >= ${CALLS_PER_RECORD}/`));
     // The record: cpu, count so far, calls in it, and every slot's CALL_FIELDS numbers.
-    const format = /printf\("E %d %lld %lld((?: %lld)*)\\n"/.exec(exits[3]!);
+    const format = /printf\("E %d %lld %lld((?: %lld)*)\\n"/.exec(exits[4]!);
     assert.equal(format?.[1]?.trim().split(' ').length, CALLS_PER_RECORD * CALL_FIELDS);
-    assert.ok(exits[3]!.includes(`@sg[$sc, ${CALLS_PER_RECORD - 1}].${CALL_FIELDS - 1}`));
+    assert.ok(exits[4]!.includes(`@sg[$sc, ${CALLS_PER_RECORD - 1}].${CALL_FIELDS - 1}`));
     assert.equal(probes(program, 'sched:sched_process_exit /@sn[cpu]').length, 1, 'calls staged at a task\'s exit are flushed too');
     const [tick] = probes(program, `profile:hz:${TICK_HZ}`);
     assert.match(tick!, /if \(@sn\[\$sc\] > 0\) \{ \$sn = @sn\[\$sc\]; @sn\[\$sc\] = 0; \$sk = @cum\[\$sc\] \+ \$sn;/);
     assert.match(tick!, /printf\("P %d %lld %llu\\n", \$sc, @cum\[\$sc\], nsecs\)/);
     // A full stage (not flushed in between) takes no call: it is counted, so it shows as lost.
-    assert.match(exits[2]!, new RegExp(`if \\(\\$sj == ${CALLS_PER_RECORD}\\) \\{ @cum\\[\\$sc\\] = @cum\\[\\$sc\\] \\+ 1; \\} else \\{ @sn\\[\\$sc\\] = \\$sj \\+ 1; \\}`));
+    assert.ok(exits[3]!.includes(`if ($sj == ${CALLS_PER_RECORD}) { @cum[$sc] = @cum[$sc] + 1; } else { if ($sj < ${CALLS_PER_RECORD}) { @sn[$sc] = $sj + 1; } }`));
+    // A CPU going idle prints its stage (idle CPUs do not tick); END prints what the stages still hold.
+    assert.equal(probes(program, 'sched:sched_switch /args->next_pid == 0 && @sn[cpu] > 0/').length, 1);
     const [end] = probes(program, 'END');
-    assert.match(end!, /printf\("Q\\n"\)/);
+    assert.match(end!, /print\(@sn\); print\(@sg\); print\(@cum\);\s+printf\("Q\\n"\)/);
+  });
+
+  it('stracectl acknowledges ticks; a CPU too far ahead of the acknowledgements only counts calls', () => {
+    const program = buildProgram(base);
+    const [kill] = probes(program, 'syscalls:sys_enter_kill');
+    assert.match(kill!, new RegExp(`/pid == 777 && args->sig == 0 && args->pid >= ${STOP_PID}/`));
+    assert.match(kill!, new RegExp(`@acked\\[\\$v >> ${ACK_CPU_SHIFT}\\] = \\$v & ${ACK_MASK};`));
+    const [, , verdict, call] = probes(program, 'raw_syscalls:sys_exit');
+    assert.ok(verdict!.includes(`@over[$sc] = ((@cum[$sc] - @acked[$sc]) & ${ACK_MASK}) > ${IN_FLIGHT_LIMIT};`));
+    assert.ok(call!.includes(`if (@over[$sc]) { $sj = ${CALLS_PER_RECORD}; }`));
+    // After kill(STOP_PID, 0) calls go to a slot that is neither printed nor counted.
+    assert.match(kill!, /if \(\$v < 0\) \{ @stop = 1; \}/);
+    assert.ok(call!.includes(`if (@stop) { $sj = ${CALLS_PER_RECORD + 1}; }`));
+    // Room for the calls in flight at 100k calls/s on one CPU between two ticks, well within the perf buffer.
+    assert.ok(IN_FLIGHT_LIMIT > (100_000 / TICK_HZ) * 2 && IN_FLIGHT_LIMIT < ACK_MASK);
   });
 
   it('never-returning calls are taken at entry; strings at exit; the second path of rename on its own tracepoint', () => {
@@ -94,7 +113,7 @@ describe('bpftrace program generation', () => {
     assert.match(except, /\$sel = 1; if \(\$id == 0\) \{ \$sel = 0; \}/);
     const errors = buildProgram({ ...base, errorsOnly: true });
     assert.match(probes(errors, 'raw_syscalls:sys_exit')[0]!, /if \(!\(\$ret < 0 && \$ret >= -4095\)\) \{ return; \}/);
-    assert.match(probes(errors, 'raw_syscalls:sys_exit')[2]!, /\$ret = args->ret;\s+if \(!\(\$ret < 0 && \$ret >= -4095\)\) \{ delete\(@start\[tid\]\); return; \}/);
+    assert.match(probes(errors, 'raw_syscalls:sys_exit')[3]!, /\$ret = args->ret;\s+if \(!\(\$ret < 0 && \$ret >= -4095\)\) \{ delete\(@start\[tid\]\); return; \}/);
     const summary = buildProgram({ ...base, mode: 'summary', intervalMs: 250 });
     assert.match(summary, /@st\[\$id\] = stats\(\(uint64\)\$lat\)/);
     assert.match(probes(summary, 'interval:ms:250')[0]!, /print\(@st\);[\s\S]*printf\("M\\n"\)/);
@@ -105,6 +124,7 @@ describe('bpftrace program generation', () => {
     for (const line of program.split('\n')) assert.ok((line.match(/\|\|/g) ?? []).length <= 4, line.slice(0, 120));
     assert.throws(() => buildProgram({ ...base, pids: [0] }), RangeError);
     assert.throws(() => buildProgram({ ...base, launcherPid: 1.5 }), RangeError);
+    assert.throws(() => buildProgram({ ...base, consumerPid: -3 }), RangeError);
   });
 
   it('every variant compiles within the BPF stack limit on this kernel (bpftrace -d)', { timeout: 300_000 }, (t) => {

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { checkEnvironment } from '../../src/capture/ebpf/environment.js';
 import { binRun, fixturesDir, repoRoot, runCli } from '../helpers.js';
 
 const EVENTS = join(fixturesDir, 'ndjson/events.ndjson');
@@ -102,6 +103,34 @@ describe('top traces a process itself (strace)', { skip: hasStrace ? false : 'st
       assert.match(stdout, /│ wait4 +│ PROC +│|│ clone +│ PROC +│/);
       assert.equal(target.exitCode, null, 'the target is still running');
       assert.equal(tracer(), '0', 'and no longer traced');
+    } finally {
+      target.kill('SIGKILL');
+    }
+  });
+});
+
+const ebpf = checkEnvironment({ mount: false });
+describe('top -p with the eBPF backend', { skip: ebpf.ok ? false : ebpf.reason }, () => {
+  test('aggregates in the kernel (summary mode): the table counts calls it never streamed, the target lives on', async () => {
+    const target = spawn('sh', ['-c', 'while :; do cat /nonexistent-stracectl-top 2>/dev/null; sleep 0.02; done'], { stdio: 'ignore' });
+    try {
+      const top = spawn(process.execPath, [binRun, 'top', '--backend', 'ebpf', '--json', '-p', String(target.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      top.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      top.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      for (let i = 0; i < 300 && !/aggregating in the kernel/.test(stderr); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.match(stderr, /eBPF: aggregating in the kernel \(--summary\); only failing calls are streamed/);
+      // Attached, then at least one stats snapshot (every second).
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      top.kill('SIGINT');
+      const status = await new Promise<number | null>((resolve) => top.once('exit', (code) => resolve(code)));
+      assert.equal(status, 0, stderr);
+      const rows = JSON.parse(stdout) as Array<{ name: string; count: number; errors: number }>;
+      const wait4 = rows.find((row) => row.name === 'wait4');
+      // sh waits for each cat: dozens of wait4 calls, all successful, so none of them was streamed as an event.
+      assert.ok(wait4 !== undefined && wait4.count >= 10, stdout);
+      assert.equal(target.exitCode, null, 'the target is still running');
     } finally {
       target.kill('SIGKILL');
     }

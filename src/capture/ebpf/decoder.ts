@@ -30,8 +30,8 @@ export interface DecoderOptions {
 
 export interface DecoderSink {
   record(record: TraceRecord): void;
-  /** A CPU's tick (`P`): every call that CPU completed before kernel monotonic time `time` is out. */
-  tick(cpu: number, time: bigint): void;
+  /** We read everything a CPU printed up to its count `counted` (an `E` record, or a tick `P` at kernel time `time`). */
+  progress(cpu: number, counted: number, time?: bigint): void;
   ready(): void;
   targetExited(pid: number): void;
   /** END ran. */
@@ -104,8 +104,8 @@ export class BpftraceDecoder {
   /** ISO text of the last millisecond formatted (consecutive calls share a few). */
   private isoCache = { ms: -1n, text: '' };
   private lastStats = '';
-  /** END ran: whatever bpftrace prints after it is stale. */
-  private finished = false;
+  /** What END printed: each CPU's staged calls (@sn, @sg) and count (@cum). */
+  private readonly final = { staged: new Map<number, number>(), slots: new Map<string, string[]>(), counted: new Map<number, number>() };
   private readonly stats = { st: new Map<number, { count: number; total: number }>(), hi: new Map<number, Map<number, number>>(), er: new Map<number, Map<number, number>>() };
   /** Events delivered and lost so far; records of bpftrace's output it dropped (strings, ticks, calls). */
   delivered = 0;
@@ -118,7 +118,6 @@ export class BpftraceDecoder {
   ) {}
 
   push(message: BpftraceMessage): void {
-    if (this.finished) return;
     switch (message.type) {
       case 'map':
         this.onMap(message.name, message.entries);
@@ -138,6 +137,13 @@ export class BpftraceDecoder {
 
   private onMap(name: string, entries: Array<[string, BpfValue]>): void {
     switch (name) {
+      case 'sn':
+      case 'cum':
+        for (const [key, value] of entries) this.final[name === 'sn' ? 'staged' : 'counted'].set(Number(key), asNumber(value));
+        return;
+      case 'sg':
+        for (const [key, value] of entries) if (Array.isArray(value)) this.final.slots.set(key, value.map((field) => asString(field)));
+        return;
       case 'st':
         for (const [key, value] of entries) {
           if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && !Array.isArray(value)) {
@@ -168,7 +174,7 @@ export class BpftraceDecoder {
         const [, cpu, printed, time] = text.split(' ');
         this.countPrinted(Number(cpu), Number(printed), 0);
         this.onTick(asBigInt(time));
-        this.sink.tick(Number(cpu), asBigInt(time));
+        this.sink.progress(Number(cpu), Number(printed), asBigInt(time));
         return;
       }
       case 'S':
@@ -208,8 +214,6 @@ export class BpftraceDecoder {
         this.sink.targetExited(Number(text.slice(2)));
         return;
       case 'Q':
-        this.flushDeferred();
-        this.finished = true;
         this.sink.done();
         return;
       default:
@@ -221,6 +225,7 @@ export class BpftraceDecoder {
   private onCalls(words: string[]): void {
     const n = Math.min(Number(words[3]), CALLS_PER_RECORD);
     this.countPrinted(Number(words[1]), Number(words[2]), n);
+    this.sink.progress(Number(words[1]), Number(words[2]));
     for (let i = 0; i < n; i++) {
       const fields = words.slice(4 + i * CALL_FIELDS, 4 + (i + 1) * CALL_FIELDS);
       if (fields.length !== CALL_FIELDS) return;
@@ -233,7 +238,7 @@ export class BpftraceDecoder {
   /** A CPU has printed `printed` calls so far, `arriving` of them in this record: a gap was dropped. */
   private countPrinted(cpu: number, printed: number, arriving: number): void {
     const before = this.printedByCpu.get(cpu) ?? 0;
-    if (printed - arriving > before) this.reportLost(printed - arriving - before, 'kernel-buffer-full');
+    if (printed - arriving > before) this.reportLost(printed - arriving - before, 'reader-behind');
     if (printed > before) this.printedByCpu.set(cpu, printed);
   }
 
@@ -256,6 +261,25 @@ export class BpftraceDecoder {
   private remember<T>(map: Map<string, T>, key: string, value: T): void {
     map.set(key, value);
     if (map.size > MAX_PENDING) map.delete(map.keys().next().value!);
+  }
+
+  /**
+   * The end of bpftrace's output: the calls END found staged, and — from each CPU's final count — the
+   * calls printed but never read; then whatever still waited for its strings.
+   */
+  end(): void {
+    for (const [cpu, staged] of this.final.staged) {
+      for (let slot = 0; slot < Math.min(staged, CALLS_PER_RECORD); slot++) {
+        const fields = this.final.slots.get(`${cpu},${slot}`);
+        if (fields?.length !== CALL_FIELDS) continue;
+        this.delivered++;
+        this.sink.record(this.buildEvent(fields));
+      }
+    }
+    for (const [cpu, counted] of this.final.counted) this.countPrinted(cpu, counted, 0);
+    this.final.staged.clear();
+    this.final.counted.clear();
+    this.flushDeferred();
   }
 
   /** Everything still held back (a tick, or the end of the trace). */

@@ -2,22 +2,28 @@
  * Generates the bpftrace program of a capture.
  *
  * How events leave the kernel. A bpftrace 0.17 `printf` is one record in the
- * CPU's perf buffer, and every record wakes bpftrace up (bcc opens the buffer
- * with wakeup_events = 1): an IRQ-work interrupt on the traced CPU, ~10 µs on
- * a VM. Printing the calls from BPF maps instead costs bpftrace ~12 µs of its
- * own time per entry (a lookup, a delete and JSON per entry): it cannot keep
- * up with 100k calls/s. So completed calls are printed, two to a record:
- * - a per-CPU stage (`@sg[cpu]`, `@sn[cpu]`) holds one call; the next call on
- *   that CPU prints both in one `E` record. Everything touching a CPU's stage
- *   runs on that CPU, and BPF programs never interleave on one CPU (the
- *   kernel's bpf_prog_active guard), so no locking is needed;
- * - a `profile` probe on every CPU, 20 times a second, prints a lone staged
- *   call and then a `P` line with that CPU's count so far and the time: a
- *   staged call waits at most 50 ms, and a `P` flipped after the moment
- *   stracectl decided to stop proves that CPU handed over every call before it;
- * - each `E` and `P` carries `@cum[cpu]`, the calls that CPU printed so far:
+ * CPU's perf buffer, and each record costs the traced program ~15 µs on a VM
+ * (bcc opens the buffer with wakeup_events = 1: an IRQ-work interrupt and a
+ * wakeup per record). Printing calls from BPF maps instead costs bpftrace
+ * ~12 µs of its own per entry (a lookup, a delete and JSON each): it cannot
+ * keep up with 100k calls/s. So completed calls go out CALLS_PER_RECORD to a
+ * printf record:
+ * - a per-CPU stage (`@sg[cpu, slot]`, `@sn[cpu]`) collects them; the probe
+ *   after the one that filled it prints the stage as one `E` record.
+ *   Everything touching a CPU's stage runs on that CPU, and BPF programs
+ *   never interleave on one CPU (the kernel's bpf_prog_active guard), so no
+ *   locking is needed;
+ * - a `profile` probe on every busy CPU, TICK_HZ times a second, prints what
+ *   the stage holds, then a `P` line with that CPU's count so far; a CPU
+ *   going idle prints its stage too: a staged call waits at most 50 ms;
+ * - each `E` and `P` carries `@cum[cpu]`, the calls that CPU counted so far:
  *   a record dropped by a full perf buffer leaves a gap in that sequence, so
- *   the number lost is known exactly.
+ *   the number lost is known exactly;
+ * - stracectl acknowledges each `P` it read (kill(ACK_BASE + …, 0), seen by a
+ *   probe). A CPU more than IN_FLIGHT_LIMIT calls ahead of the
+ *   acknowledgements only counts calls (so they show as lost) until the next
+ *   one: when the traced program outruns the reader, it is not slowed down to
+ *   the reader's pace by the cost of records that would be late anyway.
  *
  * Strings (paths) are read at sys_exit from the argument pointers saved at
  * sys_enter: by then the kernel has faulted the pages in (bpf cannot), so a
@@ -35,15 +41,18 @@
  * and errno counts in maps, printed every `intervalMs` (cumulative); only
  * failing calls are printed as above.
  *
- * printf lines of the protocol: `R` ready; `E <cpu> <cum> <n>` and n calls of
- * CALL_FIELDS numbers each (thread, entry time, syscall number, return value,
- * latency (-1: never returned), six arguments); `P <cpu> <cum> <time>`;
- * `S <thread> <time> <argument> <string>`; `A <thread> <time> <six numbers>`
+ * printf lines of the protocol: `R` ready; `E <cpu> <cum> <n>` and the stage's
+ * CALLS_PER_RECORD calls of CALL_FIELDS numbers each (thread, entry time,
+ * syscall number, return value, latency (-1: never returned), six
+ * arguments), the first n of them new; `P <cpu> <cum> <time>`; `S`/`T
+ * <thread> <time> <string>` (a call's first/second string argument);
+ * `A <thread> <time> <six numbers>`
  * (socket address); `V <thread> <time> <slot> <string>` (execve's filename
  * and argv, read at its entry: `time` is that probe's); `M` a stats snapshot
  * (summary mode) was printed; `X <pid>` a -p target exited; `Q` END ran. To
- * stop, stracectl waits for a `P` from every CPU flipped after the moment it
- * decided to stop, then sends SIGINT: END prints the last stats and clears.
+ * stop, stracectl calls kill(STOP_PID, 0): calls from then on are not taken;
+ * then it sends SIGINT, and END prints the last stats, the stages' contents
+ * and each CPU's count (@sn, @sg, @cum), from which the last lost are known.
  */
 import { bucketBpf } from './histogram.js';
 
@@ -65,6 +74,8 @@ export interface ProgramPlan {
   launcherPid?: number;
   /** Follow children (and all threads of a target); else only the given threads. */
   follow: boolean;
+  /** stracectl's own pid: its kill(ACK_BASE + …, 0) calls acknowledge what it read. */
+  consumerPid: number;
   /** Syscall numbers to trace (or to leave out). */
   selection?: { mode: 'only' | 'except'; numbers: readonly number[] };
   /** Events mode: only failing calls. */
@@ -87,6 +98,23 @@ export const CALL_FIELDS = 11;
 export const CALLS_PER_RECORD = 5;
 /** How often each CPU prints a lone staged call and its `P` line. */
 export const TICK_HZ = 20;
+/**
+ * stracectl acknowledges each tick it read with kill(ACK_BASE + (cpu << ACK_CPU_SHIFT) + (count & ACK_MASK), 0):
+ * no process has such a pid (pid_max is at most 2^22), so the call does nothing but reach our probe.
+ */
+export const ACK_BASE = 2 ** 30;
+/** kill(STOP_PID, 0) from stracectl: the capture stops here; later calls are not taken. */
+export const STOP_PID = ACK_BASE - 1;
+export const ACK_CPU_SHIFT = 20;
+export const ACK_MASK = 2 ** ACK_CPU_SHIFT - 1;
+/**
+ * Calls a CPU may have printed that stracectl has not acknowledged yet. Past this it is behind (the
+ * traced program makes calls faster than bpftrace and stracectl take them): calls are only counted,
+ * as lost, until the next acknowledgement. Printing costs the traced program ~3 µs a call (the
+ * perf-buffer wakeup), counting ~0.1 µs; and the perf buffer (~40k calls) never overflows.
+ */
+export const IN_FLIGHT_LIMIT = 30_000;
+
 /** Slot number for "argv had more elements than were read". */
 export const ARGV_MORE_SLOT = 99;
 const NO_SLOT = 9;
@@ -97,7 +125,7 @@ const orList = (terms: string[]): string => (terms.length === 0 ? '0' : terms.jo
 const CALLS_FORMAT = `E %d %lld %lld${' %lld'.repeat(CALL_FIELDS * CALLS_PER_RECORD)}\\n`;
 
 export function buildProgram(plan: ProgramPlan): string {
-  for (const pid of [...plan.pids, plan.launcherPid ?? 1]) {
+  for (const pid of [...plan.pids, plan.launcherPid ?? 1, plan.consumerPid]) {
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new RangeError(`invalid pid ${pid}`);
   }
   const key = plan.follow ? 'pid' : 'tid';
@@ -119,14 +147,18 @@ export function buildProgram(plan: ProgramPlan): string {
   };
 
   // One call out of the kernel (see the header): into this CPU's stage; a full stage is printed by the
-  // flush probe that runs next. The index is clamped rather than the write skipped: bpftrace 0.17 puts a
-  // tuple built inside an `if` on the stack twice. Slot CALLS_PER_RECORD is never printed: a call that
-  // finds the stage full (it was not flushed in between) is counted in @cum only, so it shows as lost.
+  // flush probe that runs next. Slot CALLS_PER_RECORD is never printed: a call that finds the stage full
+  // (it was not flushed in between) or stracectl too far behind (IN_FLIGHT_LIMIT, @over) is counted in @cum
+  // only, so it shows as lost. After the stop, calls go to the slot after it, not counted: they are not
+  // part of the capture. The index is redirected rather than the write skipped: bpftrace 0.17 puts a
+  // tuple built inside an `if` on the stack twice.
   const emitCall = (fields: string[]): string =>
     [
       `$sc = cpu; $sj = @sn[$sc]; if ($sj > ${CALLS_PER_RECORD}) { $sj = ${CALLS_PER_RECORD}; }`,
+      `if (@over[$sc]) { $sj = ${CALLS_PER_RECORD}; }`,
+      `if (@stop) { $sj = ${CALLS_PER_RECORD + 1}; }`,
       `@sg[$sc, $sj] = (${fields.map((f) => `(int64)(${f})`).join(', ')});`,
-      `if ($sj == ${CALLS_PER_RECORD}) { @cum[$sc] = @cum[$sc] + 1; } else { @sn[$sc] = $sj + 1; }`,
+      `if ($sj == ${CALLS_PER_RECORD}) { @cum[$sc] = @cum[$sc] + 1; } else { if ($sj < ${CALLS_PER_RECORD}) { @sn[$sc] = $sj + 1; } }`,
     ].join(' ');
   // The stage as one E record: every slot, read straight from the map (a tuple variable per slot would
   // not fit the stack); only the first n are this round's.
@@ -146,6 +178,9 @@ export function buildProgram(plan: ProgramPlan): string {
     ]);
   }
   if (launcher !== undefined) probe(`tracepoint:sched:sched_process_exec /pid == ${launcher}/`, [`@traced[${launcher}] = 1;`]);
+  probe(`tracepoint:syscalls:sys_enter_kill /pid == ${plan.consumerPid} && args->sig == 0 && args->pid >= ${STOP_PID}/`, [
+    `$v = (int64)args->pid - ${ACK_BASE}; if ($v < 0) { @stop = 1; } else { @acked[$v >> ${ACK_CPU_SHIFT}] = $v & ${ACK_MASK}; }`,
+  ]);
 
   // execve's strings, printed at entry; matched to the call in user space.
   for (const name of ['execve', 'execveat'] as const) {
@@ -237,6 +272,9 @@ export function buildProgram(plan: ProgramPlan): string {
       'printf("T %d %llu %s\\n", tid, $q.0, str(uptr($q.1)));',
     ]);
   }
+  // Whether this CPU is too far ahead of stracectl (IN_FLIGHT_LIMIT), in its own probe: the call's probe
+  // has no stack to spare. Calls that never return go by the last verdict.
+  probe(`tracepoint:raw_syscalls:sys_exit /${traced}/`, [`$sc = cpu; @over[$sc] = ((@cum[$sc] - @acked[$sc]) & ${ACK_MASK}) > ${IN_FLIGHT_LIMIT};`]);
   // Exit: the call itself.
   const callArgs = (tuple: string, from: number): string[] => [0, 1, 2, 3, 4, 5].map((i) => `${tuple}.${i + from}`);
   if (events) {
@@ -279,15 +317,17 @@ export function buildProgram(plan: ProgramPlan): string {
   for (const tracepoint of ['raw_syscalls:sys_exit', 'sched:sched_process_exit']) {
     probe(`tracepoint:${tracepoint} /@sn[cpu] >= ${CALLS_PER_RECORD}/`, ['$sc = cpu;', flushStage]);
   }
-  // Every CPU: what its stage holds, then how many calls it printed so far, and when.
+  // Every busy CPU: what its stage holds, then how many calls it counted so far, and when. (An idle CPU
+  // does not tick: its stage is printed as it goes idle.)
   probe(`profile:hz:${TICK_HZ}`, ['$sc = cpu;', `if (@sn[$sc] > 0) { ${flushStage} }`, 'printf("P %d %lld %llu\\n", $sc, @cum[$sc], nsecs);']);
+  probe('tracepoint:sched:sched_switch /args->next_pid == 0 && @sn[cpu] > 0/', ['$sc = cpu;', flushStage]);
   const snapshot = statsMaps.map((m) => `print(@${m});`).join(' ');
   if (!events) probe(`interval:ms:${Math.max(1, Math.round(plan.intervalMs))}`, [snapshot, 'printf("M\\n");']);
 
-  const scratch = [...(tracedMap ? ['traced'] : []), 'start', ...(events ? [] : ['sargs']), ...(hasStrings || hasSockaddrs ? ['sp'] : []), ...(doubles.length > 0 ? ['sb'] : []), 'sg', 'sn', 'cum'];
+  const scratch = [...(tracedMap ? ['traced'] : []), 'start', ...(events ? [] : ['sargs']), ...(hasStrings || hasSockaddrs ? ['sp'] : []), ...(doubles.length > 0 ? ['sb'] : []), 'sg', 'sn', 'cum', 'acked', 'stop', 'over'];
   const clearAll = [...scratch, ...(events ? [] : statsMaps)].map((m) => `clear(@${m});`);
-  // END reports the final stats and empties the maps (so bpftrace prints nothing more). The last calls were
-  // printed by the CPUs' ticks, which stracectl waits for before stopping bpftrace.
-  probe('END', [...(events ? [] : [snapshot, 'printf("M\\n");']), 'printf("Q\\n");', ...clearAll]);
+  // END: the final stats, what the stages still hold and each CPU's count (stracectl stopped the stages
+  // first, so nothing writes them any more), then it empties the maps (so bpftrace prints nothing more).
+  probe('END', [...(events ? [] : [snapshot, 'printf("M\\n");']), 'print(@sn); print(@sg); print(@cum);', 'printf("Q\\n");', ...clearAll]);
   return out.join('\n') + '\n';
 }
