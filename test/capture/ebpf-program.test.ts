@@ -61,23 +61,22 @@ describe('bpftrace program generation', () => {
   it('calls are staged per CPU and printed CALLS_PER_RECORD to a record; every CPU ticks; strings come before their call', () => {
     const program = buildProgram(base);
     const exits = probes(program, 'raw_syscalls:sys_exit');
-    // Socket address, first string, the in-flight verdict, the call, then the flush of a full stage: in that
-    // order (attach order is run order).
-    assert.equal(exits.length, 5);
+    // Socket address, first string, the call, then the flush of a full stage: in that order (attach order is run order).
+    assert.equal(exits.length, 4);
     assert.match(exits[0]!, /printf\("A %d %llu/);
     assert.match(exits[1]!, /printf\("S %d %llu %s\\n", tid, \$q\.0, str\(/);
-    assert.match(exits[3]!, /@sg\[\$sc, \$sj\] = \(\(int64\)\(tid\), \(int64\)\(\$s\.0\)/);
-    assert.match(exits[4]!, new RegExp(`^tracepoint:raw_syscalls:sys_exit /@sn\\[cpu\\] >= ${CALLS_PER_RECORD}/`));
+    assert.match(exits[2]!, /@sg\[\$sc, \$sj\] = \(\(int64\)\(tid\), \(int64\)\(\$s\.0\)/);
+    assert.match(exits[3]!, new RegExp(`^tracepoint:raw_syscalls:sys_exit /@sn\\[cpu\\] >= ${CALLS_PER_RECORD}/`));
     // The record: cpu, count so far, calls in it, and every slot's CALL_FIELDS numbers.
-    const format = /printf\("E %d %lld %lld((?: %lld)*)\\n"/.exec(exits[4]!);
+    const format = /printf\("E %d %lld %lld((?: %lld)*)\\n"/.exec(exits[3]!);
     assert.equal(format?.[1]?.trim().split(' ').length, CALLS_PER_RECORD * CALL_FIELDS);
-    assert.ok(exits[4]!.includes(`@sg[$sc, ${CALLS_PER_RECORD - 1}].${CALL_FIELDS - 1}`));
+    assert.ok(exits[3]!.includes(`@sg[$sc, ${CALLS_PER_RECORD - 1}].${CALL_FIELDS - 1}`));
     assert.equal(probes(program, 'sched:sched_process_exit /@sn[cpu]').length, 1, 'calls staged at a task\'s exit are flushed too');
     const [tick] = probes(program, `profile:hz:${TICK_HZ}`);
     assert.match(tick!, /if \(@sn\[\$sc\] > 0\) \{ \$sn = @sn\[\$sc\]; @sn\[\$sc\] = 0; \$sk = @cum\[\$sc\] \+ \$sn;/);
     assert.match(tick!, /printf\("P %d %lld %llu\\n", \$sc, @cum\[\$sc\], nsecs\)/);
     // A full stage (not flushed in between) takes no call: it is counted, so it shows as lost.
-    assert.ok(exits[3]!.includes(`if ($sj == ${CALLS_PER_RECORD}) { @cum[$sc] = @cum[$sc] + 1; } else { if ($sj < ${CALLS_PER_RECORD}) { @sn[$sc] = $sj + 1; } }`));
+    assert.ok(exits[2]!.includes(`if ($sj == ${CALLS_PER_RECORD}) { @cum[$sc] = @cum[$sc] + 1; } else { if ($sj < ${CALLS_PER_RECORD}) { @sn[$sc] = $sj + 1; } }`));
     // A CPU going idle prints its stage (idle CPUs do not tick); END prints what the stages still hold.
     assert.equal(probes(program, 'sched:sched_switch /args->next_pid == 0 && @sn[cpu] > 0/').length, 1);
     const [end] = probes(program, 'END');
@@ -88,12 +87,13 @@ describe('bpftrace program generation', () => {
     const program = buildProgram(base);
     const [kill] = probes(program, 'syscalls:sys_enter_kill');
     assert.match(kill!, new RegExp(`/pid == 777 && args->sig == 0 && args->pid >= ${STOP_PID}/`));
-    assert.match(kill!, new RegExp(`@acked\\[\\$v >> ${ACK_CPU_SHIFT}\\] = \\$v & ${ACK_MASK};`));
-    const [, , verdict, call] = probes(program, 'raw_syscalls:sys_exit');
-    assert.ok(verdict!.includes(`@over[$sc] = ((@cum[$sc] - @acked[$sc]) & ${ACK_MASK}) > ${IN_FLIGHT_LIMIT};`));
+    assert.ok(kill!.includes(`$c = $v >> ${ACK_CPU_SHIFT}; $a = $v & ${ACK_MASK}; @acked[$c] = $a; @over[$c] = ((@cum[$c] - $a) & ${ACK_MASK}) > ${IN_FLIGHT_LIMIT};`));
+    // The verdict is taken again as each stage is printed (the count grows).
+    const [, , call, flush] = probes(program, 'raw_syscalls:sys_exit');
+    assert.ok(flush!.includes(`@over[$sc] = (($sk - @acked[$sc]) & ${ACK_MASK}) > ${IN_FLIGHT_LIMIT};`));
     assert.ok(call!.includes(`if (@over[$sc]) { $sj = ${CALLS_PER_RECORD}; }`));
     // After kill(STOP_PID, 0) calls go to a slot that is neither printed nor counted.
-    assert.match(kill!, /if \(\$v < 0\) \{ @stop = 1; \}/);
+    assert.match(kill!, /if \(\$v < 0\) \{ @stop = 1; return; \}/);
     assert.ok(call!.includes(`if (@stop) { $sj = ${CALLS_PER_RECORD + 1}; }`));
     // Room for the calls in flight at 100k calls/s on one CPU between two ticks, well within the perf buffer.
     assert.ok(IN_FLIGHT_LIMIT > (100_000 / TICK_HZ) * 2 && IN_FLIGHT_LIMIT < ACK_MASK);
@@ -113,7 +113,7 @@ describe('bpftrace program generation', () => {
     assert.match(except, /\$sel = 1; if \(\$id == 0\) \{ \$sel = 0; \}/);
     const errors = buildProgram({ ...base, errorsOnly: true });
     assert.match(probes(errors, 'raw_syscalls:sys_exit')[0]!, /if \(!\(\$ret < 0 && \$ret >= -4095\)\) \{ return; \}/);
-    assert.match(probes(errors, 'raw_syscalls:sys_exit')[3]!, /\$ret = args->ret;\s+if \(!\(\$ret < 0 && \$ret >= -4095\)\) \{ delete\(@start\[tid\]\); return; \}/);
+    assert.match(probes(errors, 'raw_syscalls:sys_exit')[2]!, /\$ret = args->ret;\s+if \(!\(\$ret < 0 && \$ret >= -4095\)\) \{ delete\(@start\[tid\]\); return; \}/);
     const summary = buildProgram({ ...base, mode: 'summary', intervalMs: 250 });
     assert.match(summary, /@st\[\$id\] = stats\(\(uint64\)\$lat\)/);
     assert.match(probes(summary, 'interval:ms:250')[0]!, /print\(@st\);[\s\S]*printf\("M\\n"\)/);

@@ -163,7 +163,8 @@ export function buildProgram(plan: ProgramPlan): string {
   // The stage as one E record: every slot, read straight from the map (a tuple variable per slot would
   // not fit the stack); only the first n are this round's.
   const slots = Array.from({ length: CALLS_PER_RECORD }, (_, slot) => Array.from({ length: CALL_FIELDS }, (_, i) => `@sg[$sc, ${slot}].${i}`)).flat();
-  const flushStage = `$sn = @sn[$sc]; @sn[$sc] = 0; $sk = @cum[$sc] + $sn; @cum[$sc] = $sk; printf("${CALLS_FORMAT}", $sc, $sk, $sn, ${slots.join(', ')});`;
+  // The verdict on calls in flight is taken here, as the count grows (and as acknowledgements come).
+  const flushStage = `$sn = @sn[$sc]; @sn[$sc] = 0; $sk = @cum[$sc] + $sn; @cum[$sc] = $sk; printf("${CALLS_FORMAT}", $sc, $sk, $sn, ${slots.join(', ')}); @over[$sc] = (($sk - @acked[$sc]) & ${ACK_MASK}) > ${IN_FLIGHT_LIMIT};`;
   const countStats = (id: string, lat: string): string =>
     `@st[${id}] = stats((uint64)${lat}); ${bucketBpf(`(uint64)${lat}`)} @hi[${id}, $b] = count();`;
   const isError = (ret: string): string => `${ret} < 0 && ${ret} >= -4095`;
@@ -179,7 +180,8 @@ export function buildProgram(plan: ProgramPlan): string {
   }
   if (launcher !== undefined) probe(`tracepoint:sched:sched_process_exec /pid == ${launcher}/`, [`@traced[${launcher}] = 1;`]);
   probe(`tracepoint:syscalls:sys_enter_kill /pid == ${plan.consumerPid} && args->sig == 0 && args->pid >= ${STOP_PID}/`, [
-    `$v = (int64)args->pid - ${ACK_BASE}; if ($v < 0) { @stop = 1; } else { @acked[$v >> ${ACK_CPU_SHIFT}] = $v & ${ACK_MASK}; }`,
+    `$v = (int64)args->pid - ${ACK_BASE}; if ($v < 0) { @stop = 1; return; }`,
+    `$c = $v >> ${ACK_CPU_SHIFT}; $a = $v & ${ACK_MASK}; @acked[$c] = $a; @over[$c] = ((@cum[$c] - $a) & ${ACK_MASK}) > ${IN_FLIGHT_LIMIT};`,
   ]);
 
   // execve's strings, printed at entry; matched to the call in user space.
@@ -272,9 +274,6 @@ export function buildProgram(plan: ProgramPlan): string {
       'printf("T %d %llu %s\\n", tid, $q.0, str(uptr($q.1)));',
     ]);
   }
-  // Whether this CPU is too far ahead of stracectl (IN_FLIGHT_LIMIT), in its own probe: the call's probe
-  // has no stack to spare. Calls that never return go by the last verdict.
-  probe(`tracepoint:raw_syscalls:sys_exit /${traced}/`, [`$sc = cpu; @over[$sc] = ((@cum[$sc] - @acked[$sc]) & ${ACK_MASK}) > ${IN_FLIGHT_LIMIT};`]);
   // Exit: the call itself.
   const callArgs = (tuple: string, from: number): string[] => [0, 1, 2, 3, 4, 5].map((i) => `${tuple}.${i + from}`);
   if (events) {
