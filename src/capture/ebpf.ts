@@ -53,7 +53,9 @@ const ARGV_MAX = 8;
 const START_TIMEOUT_MS = 60_000;
 /** Calls read between two acknowledgements to the kernel (see program.ts, IN_FLIGHT_LIMIT). */
 const ACK_EVERY = 4096;
-/** How long bpftrace may take to exit after SIGINT; past this it is killed. */
+/** Stopping: bpftrace is interrupted once no call arrived for this long (its buffers are read). */
+const STOP_QUIET_MS = 100;
+/** How long stopping may wait for the last calls, and bpftrace to exit after SIGINT; past this it is killed. */
 const STOP_GRACE_MS = 10_000;
 
 let cachedCheck: EnvironmentCheck | undefined;
@@ -325,6 +327,7 @@ class EbpfSession implements CaptureSession {
     void this.tracerExited.then(() => {
       clearTimeout(startTimer);
       clearTimeout(this.killTimer);
+      clearTimeout(this.settleTimer);
       if (!this.attached) onFail(describeStartFailure(this.stderrText));
     });
 
@@ -458,15 +461,26 @@ class EbpfSession implements CaptureSession {
   private readonly acknowledged = new Map<number, number>();
 
   /**
-   * Stop tracing as of now: the program takes no call after this kill(STOP_PID, 0); SIGINT follows at
-   * once (calls in flight in the probes finish within microseconds), and END prints what is staged.
+   * Stop tracing as of now: the program takes no call after this kill(STOP_PID, 0). SIGINT follows once
+   * the calls already printed have been read (bpftrace drops what is still in its perf buffers when it
+   * exits): when nothing new arrived for STOP_QUIET_MS. END then prints what is still staged and each
+   * CPU's count, so anything missing is reported as lost, never silently.
    */
   private finish(): void {
     if (this.stopRequested || this.tracer.exitCode !== null || this.tracer.signalCode !== null) return;
     this.stopRequested = true;
     signalProbe(STOP_PID);
-    this.interruptTracer();
+    const deadline = Date.now() + STOP_GRACE_MS;
+    let seen = -1;
+    const settle = (): void => {
+      const now = this.decoder.delivered + this.decoder.lost;
+      if (now === seen || Date.now() > deadline) return this.interruptTracer();
+      seen = now;
+      this.settleTimer = setTimeout(settle, STOP_QUIET_MS);
+    };
+    settle();
   }
+  private settleTimer: NodeJS.Timeout | undefined;
 
   private reportLost(count: number): void {
     if (!this.lostReported) {

@@ -1,13 +1,11 @@
 import { statSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import { Observable, ReplaySubject, finalize, takeUntil, type OperatorFunction } from 'rxjs';
+import { ReplaySubject, finalize, takeUntil, type Observable, type OperatorFunction } from 'rxjs';
 import { StreamCommand, strictFlag } from '../command.js';
 import { StracectlError } from '../errors.js';
-import type { TraceRecord } from '../event.js';
-import { linesFromInputs } from '../io.js';
-import { normalize } from '../operators/normalize.js';
-import { parseStrace } from '../operators/parseStrace.js';
-import { parsedRecordToJson } from '../strace/json.js';
+import { DEFAULT_MAX_LINE_BYTES, lineChunksFromInputs, type LineChunk } from '../io.js';
+import { parseStraceToNdjson } from '../operators/parseStrace.js';
+import { normalizedRecordToJson, parsedRecordToJson } from '../strace/json.js';
 import { parseDate, parseInstant } from '../strace/timestamps.js';
 
 export default class Parse extends StreamCommand {
@@ -58,55 +56,42 @@ export default class Parse extends StreamCommand {
     }
     const files = argv as string[];
     const strict = flags.strict;
-    // parsedRecordToJson is 1.5x faster than JSON.stringify on the parser's (and normalize()'s) objects.
-    const toLine = parsedRecordToJson;
+    // Records never exist as lines in between: each run of input lines becomes one run of NDJSON bytes.
+    const toJson = flags.normalize ? normalizedRecordToJson : parsedRecordToJson;
 
-    await this.runStream((ctx): Observable<TraceRecord> => {
+    await this.runStream((ctx): Observable<Uint8Array> => {
       // Stop reading on SIGINT/SIGTERM but let the parser flush (held and unfinished calls)
       // and skip the files not read yet: a replaying subject, as later files subscribe after the signal.
       const stopped = new ReplaySubject<void>(1);
       const stopWatch = ctx.stop$.subscribe(() => stopped.next());
       let invalid = 0;
-      let oversized: StracectlError | undefined;
       const report = (location: string, reason: string): void => {
         if (strict) throw new StracectlError('INVALID_INPUT', `${location}: ${reason}`);
         invalid++;
         ctx.diagnostics.warn(`${location}: ${reason} (line skipped)`);
       };
 
-      const perFile = (name: string): OperatorFunction<string, TraceRecord> => (lines) => {
-        const parsed = (strict ? lines.pipe(failOnOversized(() => oversized)) : lines).pipe(
+      const perFile = (name: string): OperatorFunction<LineChunk, Uint8Array> => (chunks) =>
+        chunks.pipe(
           takeUntil(stopped),
-          parseStrace({
+          parseStraceToNdjson({
             date: flags.date ?? defaultDate(name),
             start: flags.start,
             emitMeta: flags.meta,
+            toJson,
+            maxLineBytes: DEFAULT_MAX_LINE_BYTES,
             onInvalidLine: (lineNumber, reason) => report(`${name}:${lineNumber}`, reason),
+            onOversizedLine: (lineNumber, length) => report(`${name}:${lineNumber}`, `line too long (${length} characters)`),
           }),
         );
-        return flags.normalize ? parsed.pipe(normalize()) : parsed;
-      };
 
-      return (
-        linesFromInputs(
-          files,
-          {
-            flow: ctx.flow,
-            onOversizedLine: (location, length) => {
-              // Called from the stream's data handler: under --strict the error is raised in the pipeline instead.
-              if (strict) oversized ??= new StracectlError('INVALID_INPUT', `${location}: line too long (${length} characters)`);
-              else report(location, `line too long (${length} characters)`);
-            },
-          },
-          perFile,
-        ) as Observable<TraceRecord>
-      ).pipe(
+      return lineChunksFromInputs(files, { flow: ctx.flow, maxLineBytes: DEFAULT_MAX_LINE_BYTES }, perFile).pipe(
         finalize(() => {
           stopWatch.unsubscribe();
           if (invalid > 0) ctx.diagnostics.info(`skipped ${invalid} invalid line${invalid === 1 ? '' : 's'}`);
         }),
       );
-    }, toLine);
+    });
   }
 }
 
@@ -120,20 +105,4 @@ function defaultDate(name: string): string {
     }
   }
   return new Date().toISOString().slice(0, 10);
-}
-
-/** Errors the stream at the (emptied) line that went over the length cap. */
-function failOnOversized(pending: () => StracectlError | undefined): OperatorFunction<string, string> {
-  return (lines) =>
-    new Observable<string>((subscriber) =>
-      lines.subscribe({
-        next(line) {
-          const error = line === '' ? pending() : undefined;
-          if (error !== undefined) subscriber.error(error);
-          else subscriber.next(line);
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
 }

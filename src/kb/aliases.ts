@@ -62,12 +62,14 @@ export const CANONICAL_CATEGORY: Readonly<Record<string, Category>> = Object.fre
 
 /** The canonical name for a raw syscall name (unlisted names map to themselves). */
 export function canonicalName(rawName: string): string {
-  return ALIAS_TO_CANONICAL[rawName] ?? rawName;
+  // Own properties only: a name like `toString` must not find Object.prototype's.
+  return Object.hasOwn(ALIAS_TO_CANONICAL, rawName) ? ALIAS_TO_CANONICAL[rawName]! : rawName;
 }
 
 /** The category of a (raw or canonical) syscall name; OTHER when unknown. */
 export function categoryOf(name: string): Category {
-  return CANONICAL_CATEGORY[canonicalName(name)] ?? 'OTHER';
+  const canonical = canonicalName(name);
+  return Object.hasOwn(CANONICAL_CATEGORY, canonical) ? CANONICAL_CATEGORY[canonical]! : 'OTHER';
 }
 
 /** All aliases of a canonical name, in table order. */

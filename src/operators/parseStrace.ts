@@ -1,5 +1,7 @@
 import { Observable, takeWhile, type OperatorFunction } from 'rxjs';
 import type { TraceRecord } from '../event.js';
+import { DEFAULT_MAX_LINE_BYTES, type LineChunk } from '../io.js';
+import { StraceChunkParser } from '../strace/chunks.js';
 import { StraceParser } from '../strace/parser.js';
 
 export interface ParseStraceOptions {
@@ -54,6 +56,67 @@ export function parseStrace(options: ParseStraceOptions = {}): OperatorFunction<
             subscriber.error(error);
             return;
           }
+          subscriber.complete();
+        },
+      });
+    });
+}
+
+export interface ParseStraceToNdjsonOptions extends ParseStraceOptions {
+  /** A record as one JSON line without its newline: parsedRecordToJson, or normalizedRecordToJson for `parse`'s default. */
+  toJson: (record: TraceRecord) => string;
+  /** Lines longer than this (characters) are skipped (default: DEFAULT_MAX_LINE_BYTES, as the chunk source's). */
+  maxLineBytes?: number;
+  /** Told about each line skipped for its length (1-based line number, characters). Throwing from it errors the stream. */
+  onOversizedLine?: (lineNumber: number, length: number) => void;
+}
+
+/**
+ * `parseStrace()` followed by serialisation, for bulk input: takes runs of
+ * whole lines (`lineChunksFromStream`) and emits the NDJSON bytes of the
+ * records completed, in batches of about 64 KiB and at the end of each run
+ * (nothing for a run that completed none), so a live pipe is not held back.
+ * Records, warnings and line numbers are exactly `parseStrace()`'s — the
+ * same StraceParser does the work — but nothing is emitted per line.
+ *
+ * @example
+ * lineChunksFromStream(stream, { name }).pipe(parseStraceToNdjson({ date: '2026-11-27', toJson: parsedRecordToJson }))
+ * // '24951 brk(NULL) = 0x56302b793000\n…' → <Buffer '{"pid":24951,"name":"brk",…}\n…'>
+ */
+export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): OperatorFunction<LineChunk, Uint8Array> {
+  return (chunks) =>
+    new Observable<Uint8Array>((subscriber) => {
+      const parser = new StraceChunkParser({
+        ...options,
+        maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+        onText: (text) => subscriber.next(Buffer.from(text)),
+      });
+      const flush = (): void => parser.flush();
+      const fail = (error: unknown): void => {
+        // Whatever was parsed before the failing line still goes out, as with one emission per line.
+        flush();
+        subscriber.error(error);
+      };
+      return chunks.pipe(takeWhile(() => !subscriber.closed)).subscribe({
+        next(chunk) {
+          try {
+            if (typeof chunk === 'string') parser.pushLines(chunk);
+            else parser.pushOversized(chunk.oversized);
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          flush();
+        },
+        error: fail,
+        complete() {
+          try {
+            parser.end();
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          flush();
           subscriber.complete();
         },
       });

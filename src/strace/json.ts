@@ -18,6 +18,7 @@
  */
 
 import type { TraceRecord } from '../event.js';
+import { canonicalName, categoryOf } from '../kb/aliases.js';
 
 /** Characters JSON.stringify would escape (quote, backslash, controls, lone surrogates). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
@@ -29,12 +30,36 @@ function quote(text: string): string {
 /** One record of `parseStrace()` (+ `normalize()`) as a JSON line, without the newline. */
 export function parsedRecordToJson(record: TraceRecord): string {
   if (record.type !== undefined) return JSON.stringify(record);
-  const e = record as Record<string, unknown> & { pid: number; latency_ns: number; name: string; args: string; ret: string; error: string; timestamp: string };
+  const e = record as ParsedEvent;
+  let text = eventJson(e, e.name);
+  const { category, raw_name } = e;
+  if (category !== undefined) text += ',"category":"' + (category as string) + '"';
+  if (raw_name !== undefined) text += ',"raw_name":"' + (raw_name as string) + '"';
+  return text + '}';
+}
+
+/**
+ * What `parsedRecordToJson(normalizeEvent(record))` gives for a record
+ * straight out of `parseStrace()`, without building the normalised copy:
+ * the canonical name, category and raw_name of each raw name are looked up
+ * once (with normalize's own functions) and kept.
+ */
+export function normalizedRecordToJson(record: TraceRecord): string {
+  if (record.type !== undefined) return JSON.stringify(record);
+  const e = record as ParsedEvent;
+  const names = normalizedNames.get(e.name) ?? learnName(e.name);
+  return eventJson(e, names.name) + names.tail;
+}
+
+type ParsedEvent = Record<string, unknown> & { pid: number; latency_ns: number; name: string; args: string; ret: string; error: string; timestamp: string };
+
+/** The event's fields up to `unfinished`, without the closing brace. */
+function eventJson(e: ParsedEvent, name: string): string {
   let text =
     '{"pid":' +
     e.pid +
     ',"name":"' +
-    e.name +
+    name +
     '","args":' +
     quote(e.args) +
     ',"ret":"' +
@@ -46,10 +71,22 @@ export function parsedRecordToJson(record: TraceRecord): string {
     '","timestamp":"' +
     e.timestamp +
     '"';
-  const { ret_path, unfinished, category, raw_name } = e;
+  const { ret_path, unfinished } = e;
   if (ret_path !== undefined) text += ',"ret_path":' + quote(ret_path as string);
   if (unfinished !== undefined) text += ',"unfinished":' + (unfinished as boolean);
-  if (category !== undefined) text += ',"category":"' + (category as string) + '"';
-  if (raw_name !== undefined) text += ',"raw_name":"' + (raw_name as string) + '"';
-  return text + '}';
+  return text;
+}
+
+/** raw name → its canonical name and the JSON of the fields normalize() adds (closing brace included). */
+const normalizedNames = new Map<string, { name: string; tail: string }>();
+
+function learnName(rawName: string): { name: string; tail: string } {
+  const name = canonicalName(rawName);
+  let tail = ',"category":"' + categoryOf(name) + '"';
+  if (name !== rawName) tail += ',"raw_name":"' + rawName + '"';
+  const names = { name, tail: tail + '}' };
+  // Names are word characters from the trace: a hostile one could hold millions of distinct ones.
+  if (normalizedNames.size >= 4096) normalizedNames.clear();
+  normalizedNames.set(rawName, names);
+  return names;
 }

@@ -37,6 +37,13 @@ describe('normalize', () => {
     });
   });
 
+  it('names that are also Object.prototype members (toString, constructor) stay themselves, category OTHER', async () => {
+    const events: TraceRecord[] = ['toString', 'constructor', '__proto__', 'hasOwnProperty'].map((name) => ({ ...base, name }));
+    const out = (await lastValueFrom(from(events).pipe(normalize(), toArray()))) as unknown as SyscallEvent[];
+    assert.deepEqual(out.map((event) => [event.name, event.category, event.raw_name]), ['toString', 'constructor', '__proto__', 'hasOwnProperty'].map((name) => [name, 'OTHER', undefined]));
+    assert.match(JSON.stringify(out[0]), /"name":"toString"/);
+  });
+
   it('sets the category and leaves canonical events without raw_name; does not mutate input', async () => {
     const event = { ...base, name: 'connect' };
     const [out] = (await lastValueFrom(from([event] as TraceRecord[]).pipe(normalize(), toArray()))) as unknown as SyscallEvent[];

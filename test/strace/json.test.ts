@@ -13,11 +13,11 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import type { SyscallEvent, TraceRecord } from '../../src/event.js';
 import { normalize, normalizeEvent } from '../../src/operators/normalize.js';
 import { parseStrace } from '../../src/operators/parseStrace.js';
-import { parsedRecordToJson } from '../../src/strace/json.js';
+import { normalizedRecordToJson, parsedRecordToJson } from '../../src/strace/json.js';
 
 const traceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/strace');
 
-describe('parsedRecordToJson', () => {
+describe('parsedRecordToJson / normalizedRecordToJson', () => {
   it('equals JSON.stringify for every record of every fixture trace, raw, normalised and meta', async () => {
     let checked = 0;
     for (const file of readdirSync(traceDir).filter((f) => f.endsWith('.txt'))) {
@@ -28,6 +28,7 @@ describe('parsedRecordToJson', () => {
         assert.equal(parsedRecordToJson(record), JSON.stringify(record));
         checked++;
       }
+      raw.forEach((record, i) => assert.equal(normalizedRecordToJson(record), JSON.stringify(normalized[i])));
     }
     assert.ok(checked > 2 * 13_537, `${checked} records checked`);
   });
@@ -49,9 +50,21 @@ describe('parsedRecordToJson', () => {
             assert.equal(text, JSON.stringify(record));
             assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(record)));
           }
+          assert.equal(normalizedRecordToJson(event), JSON.stringify(normalizeEvent(event)));
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+
+  // Against parsedRecordToJson(normalizeEvent()), what `parse` wrote before, names like `toString` included.
+  it('normalizedRecordToJson(record) is parsedRecordToJson(normalizeEvent(record)), whatever the name (the name cache included)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom('stat', 'openat', 'exit', 'mmap2', 'read'), fc.stringMatching(/^\w{1,12}$/)), (name) => {
+        const event: SyscallEvent = { pid: 7, name, args: 'x', ret: '0', latency_ns: 0, error: '', timestamp: '2026-11-27T20:53:07.739371Z' };
+        for (let i = 0; i < 2; i++) assert.equal(normalizedRecordToJson(event), parsedRecordToJson(normalizeEvent(event)));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,0 +1,51 @@
+/** lineChunksFromStream: runs of whole lines, the cap on lines that outgrow it across reads, stopping. */
+import assert from 'node:assert/strict';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { lastValueFrom, take, toArray } from 'rxjs';
+import { lineChunksFromStream, type LineChunk } from '../src/io.js';
+
+function chunksOf(pieces: Array<string | Buffer>, maxLineBytes?: number): Promise<LineChunk[]> {
+  return lastValueFrom(lineChunksFromStream(Readable.from(pieces.map((p) => Buffer.from(p))), { name: 'in', maxLineBytes }).pipe(toArray()));
+}
+
+describe('lineChunksFromStream', () => {
+  it('emits whole lines only, carrying a cut line to the next read; the last line gets its newline', async () => {
+    assert.deepEqual(await chunksOf(['a\nb', 'c\nd', 'e', '\nf']), ['a\n', 'bc\n', 'de\n', 'f\n']);
+    assert.deepEqual(await chunksOf(['a\r\n\n', 'b\n']), ['a\r\n\n', 'b\n']);
+    assert.deepEqual(await chunksOf([]), []);
+  });
+
+  it('keeps a UTF-8 character cut between reads whole', async () => {
+    const bytes = Buffer.from('é€😀\n');
+    const chunks = await chunksOf([bytes.subarray(0, 1), bytes.subarray(1, 4), bytes.subarray(4, 8), bytes.subarray(8)]);
+    assert.deepEqual(chunks, ['é€😀\n']);
+  });
+
+  it('a line that outgrows the cap across reads comes as one OversizedLine with its length; lines after it are kept', async () => {
+    assert.deepEqual(await chunksOf(['ok\nxxxx', 'xxxx', 'xx\nok2\n'], 5), ['ok\n', { oversized: 10 }, 'ok2\n']);
+    assert.deepEqual(await chunksOf(['xxxxxxxx', 'xx'], 5), [{ oversized: 10 }]);
+    // Within one read the consumer checks the cap itself: the line comes as it is.
+    assert.deepEqual(await chunksOf(['xxxxxxxx\n'], 5), ['xxxxxxxx\n']);
+  });
+
+  it('unsubscribing stops reading', async () => {
+    let reads = 0;
+    const stream = new Readable({
+      read() {
+        reads++;
+        this.push('line\n');
+      },
+    });
+    const chunks = await lastValueFrom(lineChunksFromStream(stream, { name: 'in' }).pipe(take(3), toArray()));
+    assert.equal(chunks.length, 3);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(stream.destroyed);
+    assert.ok(reads < 10, `${reads} reads`);
+  });
+
+  it('a missing file is a FILE_NOT_FOUND error naming it', async () => {
+    await assert.rejects(lastValueFrom(lineChunksFromStream(createReadStream('/nonexistent/x'), { name: '/nonexistent/x' })), /cannot read \/nonexistent\/x: no such file/);
+  });
+});

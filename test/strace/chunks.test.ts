@@ -1,0 +1,212 @@
+/**
+ * The `parse` hot path — lineChunksFromStream → parseStraceToNdjson
+ * (StraceChunkParser) — must write exactly what the per-line path writes:
+ * linesFromStream → parseStrace → (normalize) → parsedRecordToJson, one
+ * line each. Checked on every fixture trace read in odd-sized pieces, and on
+ * input built to break a splitter: pieces cut inside lines and inside UTF-8
+ * characters, CRLF, invalid UTF-8, no final newline, blank lines, lines over
+ * the length cap.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { lastValueFrom, map, toArray, type Observable } from 'rxjs';
+import type { TraceRecord } from '../../src/event.js';
+import { lineChunksFromStream, linesFromStream } from '../../src/io.js';
+import { normalize } from '../../src/operators/normalize.js';
+import { parseStrace, parseStraceToNdjson } from '../../src/operators/parseStrace.js';
+import { StraceChunkParser } from '../../src/strace/chunks.js';
+import { normalizedRecordToJson, parsedRecordToJson } from '../../src/strace/json.js';
+
+const traceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/strace');
+const traces = readdirSync(traceDir)
+  .filter((f) => f.endsWith('.txt'))
+  .sort()
+  .map((f) => ({ name: f, bytes: readFileSync(path.join(traceDir, f)) }));
+
+/** The bytes as a stream delivering them in pieces cut at `cuts` (byte offsets). */
+function streamOf(bytes: Buffer, cuts: readonly number[]): Readable {
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const cut of [...cuts].sort((a, b) => a - b)) {
+    if (cut <= at || cut >= bytes.length) continue;
+    pieces.push(bytes.subarray(at, cut));
+    at = cut;
+  }
+  if (at < bytes.length) pieces.push(bytes.subarray(at));
+  return Readable.from(pieces);
+}
+
+function everyNth(bytes: Buffer, n: number): number[] {
+  const cuts: number[] = [];
+  for (let at = n; at < bytes.length; at += n) cuts.push(at);
+  return cuts;
+}
+
+interface Run {
+  stdout: string;
+  warnings: string[];
+}
+
+interface Options {
+  normalized?: boolean;
+  meta?: boolean;
+  maxLineBytes?: number;
+  strict?: boolean;
+}
+
+/** The per-line path, as `parse` ran it before the hot path. */
+async function perLine(bytes: Buffer, cuts: readonly number[], options: Options = {}): Promise<Run> {
+  const warnings: string[] = [];
+  const lines = linesFromStream(streamOf(bytes, cuts), {
+    name: 'in',
+    maxLineBytes: options.maxLineBytes,
+    onOversizedLine: (location) => warnings.push(`${location}: line too long`),
+  });
+  const parsed = lines.pipe(
+    parseStrace({
+      date: '2026-11-27',
+      emitMeta: options.meta,
+      onInvalidLine: (lineNumber, reason) => {
+        if (options.strict) throw new Error(`in:${lineNumber}: ${reason}`);
+        warnings.push(`in:${lineNumber}: ${reason}`);
+      },
+    }),
+  );
+  const records: Observable<TraceRecord> = options.normalized ? parsed.pipe(normalize()) : parsed;
+  const out: string[] = [];
+  try {
+    await lastValueFrom(records.pipe(map((record) => out.push(parsedRecordToJson(record) + '\n')), toArray()), { defaultValue: [] });
+  } catch (error) {
+    warnings.push(`error: ${(error as Error).message}`);
+  }
+  return { stdout: out.join(''), warnings };
+}
+
+/** The hot path. */
+async function chunked(bytes: Buffer, cuts: readonly number[], options: Options = {}): Promise<Run> {
+  const warnings: string[] = [];
+  const ndjson = lineChunksFromStream(streamOf(bytes, cuts), { name: 'in', maxLineBytes: options.maxLineBytes }).pipe(
+    parseStraceToNdjson({
+      date: '2026-11-27',
+      emitMeta: options.meta,
+      toJson: options.normalized ? normalizedRecordToJson : parsedRecordToJson,
+      maxLineBytes: options.maxLineBytes,
+      onInvalidLine: (lineNumber, reason) => {
+        if (options.strict) throw new Error(`in:${lineNumber}: ${reason}`);
+        warnings.push(`in:${lineNumber}: ${reason}`);
+      },
+      onOversizedLine: (lineNumber) => warnings.push(`in:${lineNumber}: line too long`),
+    }),
+  );
+  const out: Buffer[] = [];
+  try {
+    await lastValueFrom(ndjson.pipe(map((bytes) => out.push(Buffer.from(bytes))), toArray()), { defaultValue: [] });
+  } catch (error) {
+    warnings.push(`error: ${(error as Error).message}`);
+  }
+  return { stdout: Buffer.concat(out).toString('utf8'), warnings };
+}
+
+async function assertSame(bytes: Buffer, cuts: readonly number[], options: Options = {}): Promise<void> {
+  const expected = await perLine(bytes, cuts, options);
+  const actual = await chunked(bytes, cuts, options);
+  assert.equal(actual.stdout, expected.stdout);
+  assert.deepEqual(actual.warnings, expected.warnings);
+}
+
+describe('the parse hot path (lineChunksFromStream → parseStraceToNdjson)', () => {
+  it('writes what the per-line path writes for every fixture trace: raw, normalised, with meta records', async () => {
+    for (const { name, bytes } of traces) {
+      for (const options of [{}, { normalized: true }, { normalized: true, meta: true }] satisfies Options[]) {
+        const expected = await perLine(bytes, [], options);
+        assert.ok(expected.stdout.length > 0, name);
+        // Odd piece sizes put the cuts inside lines everywhere.
+        for (const size of [1 << 20, 4093, 97]) {
+          const actual = await chunked(bytes, everyNth(bytes, size), options);
+          assert.equal(actual.stdout, expected.stdout, `${name} ${JSON.stringify(options)} pieces of ${size}`);
+          assert.deepEqual(actual.warnings, expected.warnings, name);
+        }
+      }
+    }
+  });
+
+  it('all fixture traces back to back, one piece per byte near the joins', async () => {
+    const bytes = Buffer.concat(traces.map((t) => t.bytes));
+    const cuts = everyNth(bytes, 65_536);
+    let at = 0;
+    for (const t of traces) {
+      at += t.bytes.length;
+      for (let k = -3; k <= 3; k++) cuts.push(at + k);
+    }
+    await assertSame(bytes, cuts, { normalized: true, meta: true });
+  });
+
+  it('cuts inside multi-byte UTF-8 characters, CRLF, invalid UTF-8, blank lines, no final newline', async () => {
+    const text =
+      '1 20:53:07.000001 openat(AT_FDCWD, "/tmp/é€😀", O_RDONLY) = 3</tmp/é€😀> <0.000010>\r\n' +
+      '\r\n' +
+      '\n' +
+      '2 20:53:07.000002 write(1, "\\"quoted\\" \\\\ back", 16 <unfinished ...>\n' +
+      '1 20:53:07.000003 read(3, "ü", 2) = 2 <0.000004>\r\n' +
+      'not strace at all ✗\n' +
+      '2 20:53:07.000005 <... write resumed>) = 16 <0.000003>\n' +
+      '3 20:53:07.000006 +++ exited with 0 +++\n' +
+      '1 20:53:07.000007 close(3) = 0';
+    const bytes = Buffer.concat([Buffer.from(text), Buffer.from([0xe2, 0x82, 0x0a]), Buffer.from('1 20:53:07.000008 getpid() = 1 \xff\n', 'latin1')]);
+    for (let size = 1; size <= 9; size++) {
+      await assertSame(bytes, everyNth(bytes, size), { normalized: true, meta: true });
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 12 }), async (cuts) => {
+        await assertSame(bytes, cuts, { normalized: true });
+        await assertSame(bytes.subarray(0, bytes.length - 1), cuts); // no final newline
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('lines over the cap are skipped with their line number, however the pieces fall', async () => {
+    const long = 'A'.repeat(300);
+    const text = `1 brk(NULL) = 0x1\n1 write(1, "${long}", 300) = 300\n1 brk(NULL) = 0x2\n1 write(1, "${long}", 300) = 300\r\n\n1 write(1, "${long}"`;
+    const bytes = Buffer.from(text);
+    for (const size of [7, 64, 100, 250, 333, 1000]) {
+      const run = await chunked(bytes, everyNth(bytes, size), { maxLineBytes: 200 });
+      assert.deepEqual(run.warnings, ['in:2: line too long', 'in:4: line too long', 'in:6: line too long'], `pieces of ${size}`);
+      assert.equal(run.stdout, (await perLine(bytes, everyNth(bytes, size), { maxLineBytes: 200 })).stdout);
+    }
+  });
+
+  it('an onInvalidLine that throws ends the stream after writing everything before that line', async () => {
+    const bytes = Buffer.from('1 brk(NULL) = 0x1\n1 brk(NULL) = 0x2\nnot strace\n1 brk(NULL) = 0x3\n');
+    for (const size of [5, 1000]) {
+      const run = await chunked(bytes, everyNth(bytes, size), { strict: true });
+      assert.deepEqual(run.warnings, ['error: in:3: not a strace line']);
+      assert.equal(run.stdout.split('\n').length - 1, 2);
+      await assertSame(bytes, everyNth(bytes, size), { strict: true });
+    }
+  });
+
+  it('empty input: nothing out', async () => {
+    assert.deepEqual(await chunked(Buffer.alloc(0), []), { stdout: '', warnings: [] });
+    await assertSame(Buffer.from('\n\n'), [1]);
+  });
+});
+
+describe('StraceChunkParser', () => {
+  it('hands on text in batches of about batchChars, each made of whole NDJSON lines', () => {
+    const batches: string[] = [];
+    const parser = new StraceChunkParser({ toJson: parsedRecordToJson, maxLineBytes: 1000, batchChars: 200, onText: (text) => batches.push(text) });
+    parser.pushLines('1 brk(NULL) = 0x1\n'.repeat(20));
+    parser.end();
+    parser.flush();
+    assert.ok(batches.length > 3, `${batches.length} batches`);
+    for (const batch of batches) assert.ok(batch.endsWith('}\n') && batch.startsWith('{'));
+    assert.equal(batches.join('').split('\n').length - 1, 20);
+    assert.equal(parser.lines, 20);
+  });
+});
