@@ -121,23 +121,7 @@ export function linesFromStream(stream: Readable, options: LineSourceOptions): O
       if (tail.length > 0 || oversized) emitLine(tail);
       subscriber.complete();
     };
-    const onError = (error: NodeJS.ErrnoException): void => {
-      subscriber.error(readError(error, options.name));
-    };
-
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-    stream.once('error', onError);
-    options.flow?.attach(stream);
-    return () => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-      options.flow?.detach(stream);
-      // Stop reading: a file stream is closed; stdin is paused so the process can exit.
-      if (stream === process.stdin) stream.pause();
-      else stream.destroy();
-    };
+    return readStream(stream, options, subscriber, onData, onEnd);
   });
 }
 
@@ -224,22 +208,7 @@ export function lineChunksFromStream(stream: Readable, options: LineChunkSourceO
       pending = '';
       subscriber.complete();
     };
-    const onError = (error: NodeJS.ErrnoException): void => {
-      subscriber.error(readError(error, options.name));
-    };
-
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-    stream.once('error', onError);
-    options.flow?.attach(stream);
-    return () => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-      options.flow?.detach(stream);
-      if (stream === process.stdin) stream.pause();
-      else stream.destroy();
-    };
+    return readStream(stream, options, subscriber, onData, onEnd);
   });
 }
 
@@ -470,4 +439,33 @@ export async function runPipeline<T>(options: PipelineOptions<T>): Promise<numbe
   if (signalled === 'SIGINT') return EXIT.SIGINT;
   if (signalled === 'SIGTERM') return EXIT.SIGTERM;
   return EXIT.OK;
+}
+
+/**
+ * Feeds `stream`'s chunks to `onData` and its end to `onEnd` under the flow control of `options`;
+ * read errors go to `subscriber`. Returns the teardown: stop reading (a file stream is closed; stdin
+ * is paused so the process can exit).
+ */
+function readStream(
+  stream: Readable,
+  options: { name: string; flow?: FlowControl },
+  subscriber: { error: (error: unknown) => void },
+  onData: (chunk: Buffer | string) => void,
+  onEnd: () => void,
+): () => void {
+  const onError = (error: NodeJS.ErrnoException): void => {
+    subscriber.error(readError(error, options.name));
+  };
+  stream.on('data', onData);
+  stream.once('end', onEnd);
+  stream.once('error', onError);
+  options.flow?.attach(stream);
+  return () => {
+    stream.off('data', onData);
+    stream.off('end', onEnd);
+    stream.off('error', onError);
+    options.flow?.detach(stream);
+    if (stream === process.stdin) stream.pause();
+    else stream.destroy();
+  };
 }
