@@ -22,7 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { cpus as cpus_, constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { StracectlError, diagnostic, printable } from '../errors.js';
 import type { TraceRecord } from '../event.js';
 import { linesFromStream } from '../io.js';
@@ -33,7 +33,7 @@ import { ACK_BASE, ACK_CPU_SHIFT, ACK_MASK, buildProgram, MAX_STRINGS, STOP_PID,
 import { loadSignatures, syscallTable, tracepointName, type Signature, type SyscallTable } from './ebpf/syscalls.js';
 import { findExecutable, onlineCpus, processExists } from './proc.js';
 import { resolveSyscallSelection } from './selection.js';
-import type { Availability, CaptureBackend, CaptureOptions, CaptureSession } from './types.js';
+import { singleSubscription, type Availability, type CaptureBackend, type CaptureOptions, type CaptureSession } from './types.js';
 
 /** Bytes read per string in the kernel (BPFTRACE_STRLEN): the most that fits the BPF stack of our probes. */
 export const KERNEL_STRLEN = 200;
@@ -268,7 +268,6 @@ class EbpfSession implements CaptureSession {
   private attached = false;
   private stopping = false;
   private abandoned = false;
-  private subscribed = false;
   private done = false;
   private commandStatus: number | undefined;
   private readonly liveTargets: Set<number>;
@@ -377,12 +376,7 @@ class EbpfSession implements CaptureSession {
     });
     this.exitStatus.catch(() => undefined);
 
-    this.records$ = new Observable<TraceRecord>((subscriber) => {
-      if (this.subscribed) {
-        subscriber.error(new Error('a capture session can be subscribed once'));
-        return;
-      }
-      this.subscribed = true;
+    this.records$ = singleSubscription<TraceRecord>((subscriber) => {
       let finished = false;
       this.emit = (record) => {
         if (record.type === 'lost') this.reportLost(record.count as number);

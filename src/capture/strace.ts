@@ -20,7 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { Observable, type Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { StracectlError, diagnostic } from '../errors.js';
 import { isSyscallEvent, type TraceRecord } from '../event.js';
 import { linesFromStream } from '../io.js';
@@ -30,7 +30,7 @@ import { childrenOf, commOf, findExecutable, processExists, ptraceObstacles, tra
 import { buildStraceArgs } from './straceArgs.js';
 import { StraceStderrSplitter, classifyStraceMessage, type StraceMessage } from './straceMessages.js';
 import { TraceFifo } from './traceFifo.js';
-import type { Availability, CaptureBackend, CaptureOptions, CaptureSession } from './types.js';
+import { singleSubscription, type Availability, type CaptureBackend, type CaptureOptions, type CaptureSession } from './types.js';
 
 export const straceBackend: CaptureBackend = {
   name: 'strace',
@@ -168,7 +168,6 @@ class StraceSession implements CaptureSession {
   private readonly outcome: Promise<Outcome>;
   private stopping = false;
   private abandoned = false;
-  private subscribed = false;
   private traceePid: number | undefined;
   private firstEventPid: number | undefined;
 
@@ -211,12 +210,7 @@ class StraceSession implements CaptureSession {
     this.exitStatus = this.outcome.then((outcome) => (outcome.error ? Promise.reject(outcome.error) : outcome.status));
     this.exitStatus.catch(() => undefined); // reported through records$ as well; never unhandled
 
-    this.records$ = new Observable<TraceRecord>((subscriber) => {
-      if (this.subscribed) {
-        subscriber.error(new Error('a capture session can be subscribed once'));
-        return;
-      }
-      this.subscribed = true;
+    this.records$ = singleSubscription<TraceRecord>((subscriber) => {
       let finished = false;
       let invalid = 0;
       const lines$ = linesFromStream(fifo.reader, {

@@ -3,7 +3,7 @@
  * tracer backends. A backend turns options into a running session whose
  * records stream live and whose `exitStatus` settles when tracing ends.
  */
-import type { Observable } from 'rxjs';
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { Category, TraceRecord } from '../event.js';
 import type { FlowControl } from '../io.js';
 
@@ -59,4 +59,17 @@ export interface CaptureBackend {
   readonly name: BackendName;
   available(): Promise<Availability>;
   start(options: CaptureOptions): Promise<CaptureSession>;
+}
+
+/** A session's records: one consumer reads them (a second subscription gets an error, not a share of the lines). */
+export function singleSubscription<T>(subscribe: (subscriber: Subscriber<T>) => TeardownLogic): Observable<T> {
+  let subscribed = false;
+  return new Observable<T>((subscriber) => {
+    if (subscribed) {
+      subscriber.error(new Error('a capture session can be subscribed once'));
+      return;
+    }
+    subscribed = true;
+    return subscribe(subscriber);
+  });
 }
