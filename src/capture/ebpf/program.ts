@@ -19,11 +19,12 @@
  * - each `E` and `P` carries `@cum[cpu]`, the calls that CPU counted so far:
  *   a record dropped by a full perf buffer leaves a gap in that sequence, so
  *   the number lost is known exactly;
- * - stracectl acknowledges each `P` it read (kill(ACK_BASE + …, 0), seen by a
- *   probe). A CPU more than IN_FLIGHT_LIMIT calls ahead of the
- *   acknowledgements only counts calls (so they show as lost) until the next
- *   one: when the traced program outruns the reader, it is not slowed down to
- *   the reader's pace by the cost of records that would be late anyway.
+ * - stracectl acknowledges what it read (kill(ACK_BASE + …, 0), seen by a
+ *   probe) at each `P` and every few thousand calls. A CPU more than
+ *   IN_FLIGHT_LIMIT calls ahead of the acknowledgements only counts calls (so
+ *   they show as lost) until the next one: when the traced program outruns
+ *   the reader, it is not slowed down to the reader's pace by the cost of
+ *   records that would be late anyway.
  *
  * Strings (paths) are read at sys_exit from the argument pointers saved at
  * sys_enter: by then the kernel has faulted the pages in (bpf cannot), so a
@@ -51,8 +52,9 @@
  * and argv, read at its entry: `time` is that probe's); `M` a stats snapshot
  * (summary mode) was printed; `X <pid>` a -p target exited; `Q` END ran. To
  * stop, stracectl calls kill(STOP_PID, 0): calls from then on are not taken;
- * then it sends SIGINT, and END prints the last stats, the stages' contents
- * and each CPU's count (@sn, @sg, @cum), from which the last lost are known.
+ * once what was printed has been read it sends SIGINT, and END prints the
+ * last stats, the stages' contents and each CPU's count (@sn, @sg, @cum),
+ * from which the last lost are known.
  */
 import { bucketBpf } from './histogram.js';
 
