@@ -38,7 +38,7 @@ export default class Serve extends BaseCommand {
     port: Flags.integer({ description: 'TCP port (0: any free port; the URL is printed on stderr)', default: 8080, min: 0, max: 65535 }),
     token: Flags.string({ description: 'require this bearer token on every route (prefer the env variable: flags show up in ps)', env: 'STRACECTL_TOKEN' }),
     report: Flags.string({ description: 'also write the HTML report to this file when the input ends and on shutdown' }),
-    pid: Flags.string({ char: 'p', description: 'trace this running process instead of reading stdin (repeatable)', multiple: true, multipleNonGreedy: true }),
+    pid: Flags.string({ char: 'p', description: 'trace this running process instead of reading stdin (repeatable); with eBPF, stats are aggregated in the kernel (--summary)', multiple: true, multipleNonGreedy: true }),
     follow: Flags.boolean({ char: 'f', description: 'with -p / a command: follow children and threads (default: on for a command, off for -p)', allowNo: true }),
     backend: Flags.string({ description: 'with -p / a command: the tracer, as in capture', options: ['auto', 'strace', 'ebpf'], default: 'auto' }),
   };

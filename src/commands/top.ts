@@ -43,7 +43,7 @@ export default class Top extends StreamCommand {
     tui: Flags.boolean({ description: 'live full-screen view when stdout is a terminal (--no-tui: print the table when the input ends)', allowNo: true, default: true }),
     report: Flags.string({ description: 'also write the HTML report (as `stracectl report`) to FILE when top ends' }),
     strict: strictFlag,
-    pid: Flags.string({ char: 'p', description: 'trace this running process, as `capture -p` (repeatable; "1,2" and "1 2" also work)', multiple: true, multipleNonGreedy: true }),
+    pid: Flags.string({ char: 'p', description: 'trace this running process, as `capture -p` (repeatable; "1,2" and "1 2" also work); with eBPF, stats are aggregated in the kernel (--summary)', multiple: true, multipleNonGreedy: true }),
     follow: Flags.boolean({ char: 'f', description: 'follow children and threads (default: on for -- CMD, off for -p)', allowNo: true }),
     backend: Flags.string({ description: 'tracer for -p / -- CMD (auto = eBPF when it can run, else strace)', options: ['auto', 'strace', 'ebpf'] }),
     'string-limit': Flags.integer({ char: 's', description: 'longest string strace prints in args (default 256)', min: 0 }),
