@@ -67,61 +67,29 @@ export interface LineSourceOptions {
 export function linesFromStream(stream: Readable, options: LineSourceOptions): Observable<string> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   return new Observable<string>((subscriber) => {
-    const decoder = new StringDecoder('utf8');
-    let pending = '';
     let lineNumber = 0;
-    let oversized = false; // inside a line that already exceeded the cap: drop until its newline
-
-    const emitLine = (line: string): void => {
+    // A line over the cap still counts for numbering: an empty string in its place.
+    const oversized = (length: number): void => {
       lineNumber++;
-      if (oversized) {
-        oversized = false;
-        options.onOversizedLine?.(`${options.name}:${lineNumber}`, line.length);
-        subscriber.next('');
-        return;
-      }
-      subscriber.next(line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+      options.onOversizedLine?.(`${options.name}:${lineNumber}`, length);
+      subscriber.next('');
     };
-
-    const onText = (text: string): void => {
-      let start = 0;
-      let newline = text.indexOf('\n');
-      if (newline !== -1 && pending.length > 0) {
-        const line = pending + text.slice(0, newline);
-        pending = '';
-        if (line.length > maxLineBytes) oversized = true;
-        emitLine(line);
-        start = newline + 1;
-        newline = text.indexOf('\n', start);
-      }
-      while (newline !== -1) {
-        if (subscriber.closed) return;
-        const line = text.slice(start, newline);
-        if (line.length > maxLineBytes) oversized = true;
-        emitLine(line);
-        start = newline + 1;
-        newline = text.indexOf('\n', start);
-      }
-      const rest = start === 0 ? text : text.slice(start);
-      if (oversized || pending.length + rest.length > maxLineBytes) {
-        // Keep counting the line's bytes but stop buffering them.
-        oversized = true;
-        pending = '';
-      } else {
-        pending = pending.length === 0 ? rest : pending + rest;
-      }
-    };
-
-    const onData = (chunk: Buffer | string): void => {
-      onText(typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    };
-    const onEnd = (): void => {
-      const tail = pending + decoder.end();
-      pending = '';
-      if (tail.length > 0 || oversized) emitLine(tail);
-      subscriber.complete();
-    };
-    return readStream(stream, options, subscriber, onData, onEnd);
+    return lineChunksFromStream(stream, { name: options.name, flow: options.flow, maxLineBytes }).subscribe({
+      next: (chunk) => {
+        if (typeof chunk !== 'string') return oversized(chunk.oversized);
+        let start = 0;
+        for (let newline = chunk.indexOf('\n'); newline !== -1 && !subscriber.closed; newline = chunk.indexOf('\n', start)) {
+          if (newline - start > maxLineBytes) oversized(newline - start);
+          else {
+            lineNumber++;
+            subscriber.next(chunk.slice(start, newline > start && chunk.charCodeAt(newline - 1) === 13 ? newline - 1 : newline));
+          }
+          start = newline + 1;
+        }
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
   });
 }
 

@@ -1,10 +1,10 @@
-/** lineChunksFromStream: runs of whole lines, the cap on lines that outgrow it across reads, stopping. */
+/** lineChunksFromStream: runs of whole lines, the cap on lines that outgrow it across reads, stopping; linesFromStream on top of it. */
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { lastValueFrom, take, toArray } from 'rxjs';
-import { lineChunksFromStream, type LineChunk } from '../src/io.js';
+import { lineChunksFromStream, linesFromStream, type LineChunk } from '../src/io.js';
 
 function chunksOf(pieces: Array<string | Buffer>, maxLineBytes?: number): Promise<LineChunk[]> {
   return lastValueFrom(lineChunksFromStream(Readable.from(pieces.map((p) => Buffer.from(p))), { name: 'in', maxLineBytes }).pipe(toArray()));
@@ -47,5 +47,23 @@ describe('lineChunksFromStream', () => {
 
   it('a missing file is a FILE_NOT_FOUND error naming it', async () => {
     await assert.rejects(lastValueFrom(lineChunksFromStream(createReadStream('/nonexistent/x'), { name: '/nonexistent/x' })), /cannot read \/nonexistent\/x: no such file/);
+  });
+});
+
+describe('linesFromStream', () => {
+  it('one line each, terminators (\\n, \\r\\n) removed, blank lines kept, the last line without a newline too', async () => {
+    const lines = linesFromStream(Readable.from(['a\r\n\nb', 'c\n', 'd'].map((p) => Buffer.from(p))), { name: 'in' });
+    assert.deepEqual(await lastValueFrom(lines.pipe(toArray())), ['a', '', 'bc', 'd']);
+  });
+
+  it('a line over the cap, within a read or across reads, is an empty line reported with its number and whole length', async () => {
+    const reported: Array<[string, number]> = [];
+    const lines = linesFromStream(Readable.from(['ok\nxxxxxxx\nyyyy', 'yyyy', '\nlast\n'].map((p) => Buffer.from(p))), {
+      name: 'in',
+      maxLineBytes: 5,
+      onOversizedLine: (location, length) => reported.push([location, length]),
+    });
+    assert.deepEqual(await lastValueFrom(lines.pipe(toArray())), ['ok', '', '', 'last']);
+    assert.deepEqual(reported, [['in:2', 7], ['in:3', 8]]);
   });
 });

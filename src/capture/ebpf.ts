@@ -20,7 +20,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { cpus as cpus_, constants as osConstants } from 'node:os';
+import { constants as osConstants, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Observable } from 'rxjs';
 import { StracectlError, diagnostic, printable } from '../errors.js';
@@ -191,7 +191,6 @@ export async function startEbpfCapture(options: CaptureOptions): Promise<Capture
   }
 
   const table = syscallTable(env.arch);
-  const cpus = onlineCpus() ?? cpus_().map((_, cpu) => cpu);
   const signatures = loadSignatures(table, env.tracefs);
   const selection = selectionNumbers(options, table);
   const output = hasCommand ? programStdio(options.programOutput) : undefined;
@@ -234,7 +233,8 @@ export async function startEbpfCapture(options: CaptureOptions): Promise<Capture
       ...process.env,
       BPFTRACE_STRLEN: String(KERNEL_STRLEN),
       BPFTRACE_MAP_KEYS_MAX: String(MAP_ENTRIES),
-      BPFTRACE_PERF_RB_PAGES: String(perfBufferPages(cpus.length)),
+      // bpftrace opens one perf buffer per online CPU.
+      BPFTRACE_PERF_RB_PAGES: String(perfBufferPages(onlineCpus()?.length ?? cpus().length)),
       // bpftrace prints this line on stderr once every probe is attached.
       __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1',
     },
