@@ -77,20 +77,38 @@ export function linesFromStream(stream: Readable, options: LineSourceOptions): O
     return lineChunksFromStream(stream, { name: options.name, flow: options.flow, maxLineBytes }).subscribe({
       next: (chunk) => {
         if (typeof chunk !== 'string') return oversized(chunk.oversized);
-        let start = 0;
-        for (let newline = chunk.indexOf('\n'); newline !== -1 && !subscriber.closed; newline = chunk.indexOf('\n', start)) {
-          if (newline - start > maxLineBytes) oversized(newline - start);
-          else {
+        forEachLine(
+          chunk,
+          maxLineBytes,
+          (line) => {
             lineNumber++;
-            subscriber.next(chunk.slice(start, newline > start && chunk.charCodeAt(newline - 1) === 13 ? newline - 1 : newline));
-          }
-          start = newline + 1;
-        }
+            subscriber.next(line);
+          },
+          oversized,
+          () => subscriber.closed,
+        );
       },
       error: (error: unknown) => subscriber.error(error),
       complete: () => subscriber.complete(),
     });
   });
+}
+
+/**
+ * Calls `onLine` for each line of `lines` (a run of lines each ending in "\n"; a last one without it is
+ * read to the end), without its terminator or a CR before it, and `onOversized` with the length of each
+ * line longer than `maxLineBytes` instead. `stopped` is asked before each line.
+ */
+export function forEachLine(lines: string, maxLineBytes: number, onLine: (line: string) => void, onOversized: (length: number) => void, stopped?: () => boolean): void {
+  const length = lines.length;
+  let start = 0;
+  while (start < length && stopped?.() !== true) {
+    let end = lines.indexOf('\n', start);
+    if (end === -1) end = length;
+    if (end - start > maxLineBytes) onOversized(end - start);
+    else onLine(lines.slice(start, end > start && lines.charCodeAt(end - 1) === 13 ? end - 1 : end));
+    start = end + 1;
+  }
 }
 
 /** A line dropped for its length, in a stream of line chunks. */

@@ -7,6 +7,7 @@
  */
 
 import type { TraceRecord } from '../event.js';
+import { forEachLine } from '../io.js';
 import { StraceParser, type StraceParserOptions } from './parser.js';
 
 export interface StraceChunkParserOptions extends StraceParserOptions {
@@ -51,29 +52,16 @@ export class StraceChunkParser {
    * one is read to the end of the string); a CR before the newline is dropped.
    */
   pushLines(lines: string): void {
-    const parser = this.parser;
-    const max = this.maxLineBytes;
-    const length = lines.length;
-    let start = 0;
-    while (start < length) {
-      let end = lines.indexOf('\n', start);
-      if (end === -1) end = length;
-      const next = end + 1;
-      if (end - start > max) {
-        this.pushOversized(end - start);
-      } else {
-        if (end > start && lines.charCodeAt(end - 1) === 13) end--;
-        parser.push(lines.slice(start, end));
-      }
-      start = next;
-    }
+    forEachLine(lines, this.maxLineBytes, this.pushLine, this.pushOversized);
   }
 
+  private readonly pushLine = (line: string): void => this.parser.push(line);
+
   /** Counts a line that was too long to keep: reported, then read as a blank line. */
-  pushOversized(length: number): void {
+  readonly pushOversized = (length: number): void => {
     this.onOversizedLine?.(this.parser.lines + 1, length);
     this.parser.push('');
-  }
+  };
 
   /** Ends the trace: calls never resumed are emitted, held events are released. */
   end(): void {
