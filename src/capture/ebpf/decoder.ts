@@ -68,10 +68,16 @@ const EXEC_MATCH_NS = 1_000_000n;
 const STALE_NS = 2_000_000_000n;
 
 /** `2026-11-27T20:53:09.123456Z` from Unix nanoseconds. */
-export function isoMicros(unixNs: bigint): string {
+export function isoMicros(unixNs: bigint, millisecond?: { ms: bigint; text: string }): string {
   const ms = unixNs / 1_000_000n;
-  const micros = (unixNs / 1000n) % 1000n;
-  return `${new Date(Number(ms)).toISOString().slice(0, 23)}${micros.toString().padStart(3, '0')}Z`;
+  // `millisecond` caches the text of the last millisecond formatted (consecutive calls share a few).
+  let text: string;
+  if (millisecond?.ms === ms) text = millisecond.text;
+  else {
+    text = new Date(Number(ms)).toISOString().slice(0, 23);
+    if (millisecond) Object.assign(millisecond, { ms, text });
+  }
+  return `${text}${((unixNs / 1000n) % 1000n).toString().padStart(3, '0')}Z`;
 }
 
 const asString = (value: BpfValue | undefined): string => (typeof value === 'string' ? value : '0');
@@ -101,8 +107,7 @@ export class BpftraceDecoder {
   private readonly execStrings = new Map<number, Array<{ time: bigint; slots: Map<number, Buffer> }>>();
   /** Calls whose strings had not arrived (printed on another CPU): retried at the next tick. */
   private deferred: RawFields[] = [];
-  /** ISO text of the last millisecond formatted (consecutive calls share a few). */
-  private isoCache = { ms: -1n, text: '' };
+  private readonly isoCache = { ms: -1n, text: '' };
   private lastStats = '';
   /** What END printed: each CPU's staged calls (@sn, @sg) and count (@cum). */
   private readonly final = { staged: new Map<number, number>(), slots: new Map<string, string[]>(), counted: new Map<number, number>() };
@@ -369,19 +374,13 @@ export class BpftraceDecoder {
       ret: result.ret,
       latency_ns: unreturned ? 0 : Number(latText),
       error: result.error,
-      timestamp: this.iso(BigInt(time) + this.options.clockOffsetNs),
+      timestamp: isoMicros(BigInt(time) + this.options.clockOffsetNs, this.isoCache),
     };
     if (this.options.normalize) {
       event.category = info.category;
       if (info.name !== info.raw) event.raw_name = info.raw;
     }
     return event;
-  }
-
-  private iso(unixNs: bigint): string {
-    const ms = unixNs / 1_000_000n;
-    if (ms !== this.isoCache.ms) this.isoCache = { ms, text: new Date(Number(ms)).toISOString().slice(0, 23) };
-    return `${this.isoCache.text}${((unixNs / 1000n) % 1000n).toString().padStart(3, '0')}Z`;
   }
 
   /** The execve string group of a thread closest in time (< 1 ms) to the call's entry; `take` removes it. */
