@@ -2,7 +2,7 @@
 // Writes oclif.manifest.json for the main package and each first-party plugin,
 // so the CLI starts without importing every command module (and their heavy
 // dependencies) just to list them: ~1.3 s → ~0.3 s per invocation.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Config } from '@oclif/core';
@@ -15,7 +15,8 @@ for (const dir of packages) rmSync(join(dir, 'oclif.manifest.json'), { force: tr
 
 const config = await Config.load({ root });
 for (const plugin of config.getPluginsList()) {
-  const dir = packages.find((candidate) => candidate === plugin.root);
+  // Workspace plugins are found through their node_modules/@stracectl symlinks.
+  const dir = packages.find((candidate) => candidate === realpathSync(plugin.root));
   if (dir === undefined) continue;
   const manifest = plugin.manifest;
   if (!manifest || Object.keys(manifest.commands ?? {}).length === 0) continue;
