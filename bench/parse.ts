@@ -3,15 +3,17 @@
  * (../shared/fixtures/strace/*.txt, repeated). The number that counts is the
  * HEADLINE: the CLI end to end, wall clock, file → stdout (/dev/null), start-up
  * included — `node bin/run.js parse [--no-normalize] FILE > /dev/null` over
- * --cli-lines lines (default 5M, to amortise the ~0.6 s oclif start-up),
- * best of --cli-rounds runs (needs `npx tsc -p tsconfig.build.json` first).
+ * --cli-lines lines (default 5M, to amortise the ~0.25 s oclif start-up),
+ * best of --cli-rounds runs (needs `npm run build` first), with parse's
+ * default worker threads; then the same on one thread (STRACECTL_WORKERS=0).
  * Target (issue 2): 1,000,000 lines/s.
  *
  * Also printed: the CLI's CPU time (from /usr/bin/time when installed) minus
  * the start-up measured on empty input, and in-memory figures over --lines
- * lines (default 1M): the hot path `parse` runs (StraceChunkParser over
- * 1 MiB runs of lines, NDJSON bytes out) and the per-line operator chain
- * (parseStrace() → serialisation, what `parse` ran before).
+ * lines (default 1M): the one-thread hot path (ParseAssembler over 1 MiB runs
+ * of lines, NDJSON bytes out), what the two halves of the parallel path cost
+ * per line (scan on a worker, assemble on the main thread), and the per-line
+ * operator chain (parseStrace() → serialisation, what `parse` ran before).
  *
  * The machine may be shared: CPU time is the steadier figure.
  *
@@ -19,15 +21,16 @@
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { from, type Observable, type OperatorFunction } from 'rxjs';
 import type { TraceRecord } from '../src/event.js';
 import { normalize } from '../src/operators/normalize.js';
 import { parseStrace } from '../src/operators/parseStrace.js';
-import { StraceChunkParser } from '../src/strace/chunks.js';
-import { normalizedRecordToJson, parsedRecordToJson } from '../src/strace/json.js';
+import { BlockScanner, ParseAssembler } from '../src/parallel/parseBlocks.js';
+import { parseWorkerCount } from '../src/parallel/parsePool.js';
+import { parsedRecordToJson } from '../src/strace/json.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const traceDir = path.resolve(repoRoot, '../shared/fixtures/strace');
@@ -41,6 +44,7 @@ const cliLines = option('--cli-lines', 5_000_000);
 const rounds = option('--rounds', 5);
 const cliRounds = option('--cli-rounds', 3);
 const TARGET = 1_000_000;
+const defaultWorkers = parseWorkerCount();
 
 const traces = readdirSync(traceDir)
   .filter((f) => f.endsWith('.txt'))
@@ -96,31 +100,65 @@ function runInMemory(chain: OperatorFunction<string, TraceRecord>, toLine: (reco
   return { wall: (performance.now() - wall0) / 1000, cpu: cpuSeconds() - cpu0, events, bytes };
 }
 
-/** The hot path in memory: 1 MiB runs of whole lines → StraceChunkParser → NDJSON bytes. */
-function runHotPath(toJson: (record: TraceRecord) => string): Result {
+/** 1 MiB runs of whole lines, as the CLI reads them. */
+const runs: string[] = [];
+for (let at = 0; at < text.length; ) {
+  let end = text.indexOf('\n', Math.min(at + 1024 * 1024, text.length - 1)) + 1;
+  if (end === 0) end = text.length;
+  runs.push(text.slice(at, end));
+  at = end;
+}
+
+function newlines(parts: readonly Uint8Array[]): number {
+  let count = 0;
+  for (const part of parts) for (let at = part.indexOf(10); at !== -1; at = part.indexOf(10, at + 1)) count++;
+  return count;
+}
+
+/** The hot path on one thread: runs of lines → ParseAssembler → NDJSON bytes. */
+function runHotPath(normalize: boolean): Result {
   let bytes = 0;
   let events = 0;
   const wall0 = performance.now();
   const cpu0 = cpuSeconds();
-  const parser = new StraceChunkParser({
-    date: '2026-11-27',
-    toJson: (record) => {
-      events++;
-      return toJson(record);
-    },
-    maxLineBytes: 8 * 1024 * 1024,
-    onText: (ndjson) => (bytes += Buffer.from(ndjson).length),
-  });
-  for (let at = 0; at < text.length; ) {
-    let end = text.indexOf('\n', Math.min(at + 1024 * 1024, text.length - 1)) + 1;
-    if (end === 0) end = text.length;
-    parser.pushLines(text.slice(at, end));
-    parser.flush();
-    at = end;
+  const assembler = new ParseAssembler({ date: '2026-11-27', normalize, maxLineBytes: 8 * 1024 * 1024 });
+  const take = (): void => {
+    const parts = assembler.take();
+    events += newlines(parts);
+    for (const part of parts) bytes += part.length;
+  };
+  for (const run of runs) {
+    assembler.pushLines(run);
+    take();
   }
-  parser.end();
-  parser.flush();
+  assembler.end();
+  take();
   return { wall: (performance.now() - wall0) / 1000, cpu: cpuSeconds() - cpu0, events, bytes };
+}
+
+/**
+ * The two halves of the parallel hot path, one after the other on this thread:
+ * what each costs per line (the workers scan, the main thread assembles).
+ */
+function runHalves(normalize: boolean): void {
+  const scanner = new BlockScanner({ date: '2026-11-27', normalize, maxLineBytes: 8 * 1024 * 1024 });
+  const assembler = new ParseAssembler({ date: '2026-11-27', normalize, maxLineBytes: 8 * 1024 * 1024 });
+  let scan = Infinity;
+  let assemble = Infinity;
+  for (let round = 0; round < rounds; round++) {
+    const t0 = cpuSeconds();
+    const blocks = runs.map((run) => scanner.scan(run, { pid: 0 }));
+    const t1 = cpuSeconds();
+    for (const block of blocks) {
+      assembler.pushBlock(block);
+      assembler.take();
+    }
+    const t2 = cpuSeconds();
+    scan = Math.min(scan, t1 - t0);
+    assemble = Math.min(assemble, t2 - t1);
+  }
+  const perLine = (seconds: number): string => `${((seconds / lines.length) * 1e6).toFixed(2)} µs/line`;
+  console.log(`parallel halves${normalize ? ', normalised' : ', raw'}: scan (worker) ${perLine(scan)}, assemble (main thread) ${perLine(assemble)} (cpu)`);
 }
 
 function best(label: string, run: () => Result): void {
@@ -159,21 +197,25 @@ if (!process.argv.includes('--no-cli')) {
     console.log(`CLI: ${fileLines.toLocaleString('en-US')} lines (the ${lines.length.toLocaleString('en-US')}-line text below, ${fileLines / lines.length}x), best of ${cliRounds}`);
     const startup = await cli([], '/dev/null');
     console.log(`  start-up (empty input): ${startup.wall.toFixed(2)} s wall${startup.cpu === undefined ? '' : `, ${startup.cpu.toFixed(2)} s cpu`}`);
-    for (const args of [['--no-normalize'], []]) {
-      let wall = Infinity;
-      let cpu = Infinity;
-      for (let i = 0; i < cliRounds; i++) {
-        const run = await cli([...args, '--date', '2026-11-27', file]);
-        wall = Math.min(wall, run.wall);
-        if (run.cpu !== undefined) cpu = Math.min(cpu, run.cpu);
+    console.log(`  parse workers by default: ${defaultWorkers} (cores: ${availableParallelism()})`);
+    // The default (workers on a machine with several cores), then the same on one thread: STRACECTL_WORKERS=0.
+    for (const workers of [undefined, '0']) {
+      for (const args of [['--no-normalize'], []]) {
+        let wall = Infinity;
+        let cpu = Infinity;
+        for (let i = 0; i < cliRounds; i++) {
+          const run = await cli([...args, '--date', '2026-11-27', file], 'ignore', workers);
+          wall = Math.min(wall, run.wall);
+          if (run.cpu !== undefined) cpu = Math.min(cpu, run.cpu);
+        }
+        const label = `parse ${args.join(' ')}`.trim() + (workers === undefined ? '' : ', one thread');
+        const perCpu = Number.isFinite(cpu) ? `; cpu ${cpu.toFixed(2)} s → ${fmt(fileLines / (cpu - (startup.cpu ?? 0))).trim()} lines per cpu-second, start-up excluded` : '';
+        const line =
+          `${workers === undefined ? 'HEADLINE ' : ''}${label.padEnd(36)} ${fmt(fileLines / wall)} lines/s wall, file → stdout, start-up included` +
+          (workers === undefined ? ` (target ${TARGET.toLocaleString('en-US')}: ${fileLines / wall >= TARGET ? 'met' : 'NOT met'})` : '');
+        console.log(`  ${line}\n    ${wall.toFixed(2)} s wall${perCpu}`);
+        results.push(line);
       }
-      const label = `parse ${args.join(' ')}`.trim();
-      const perCpu = Number.isFinite(cpu) ? `; cpu ${cpu.toFixed(2)} s → ${fmt(fileLines / (cpu - (startup.cpu ?? 0))).trim()} lines/s start-up excluded` : '';
-      const line =
-        `HEADLINE ${label.padEnd(24)} ${fmt(fileLines / wall)} lines/s wall, file → stdout, start-up included ` +
-        `(target ${TARGET.toLocaleString('en-US')}: ${fileLines / wall >= TARGET ? 'met' : 'NOT met'})`;
-      console.log(`  ${line}\n    ${wall.toFixed(2)} s wall${perCpu}`);
-      results.push(line);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -181,8 +223,10 @@ if (!process.argv.includes('--no-cli')) {
 }
 
 console.log(`\nin memory: ${lines.length.toLocaleString('en-US')} lines (${(text.length / 1e6).toFixed(0)} MB) from ${traces.length} fixture traces, best of ${rounds}`);
-best('hot path (chunks → NDJSON bytes), raw', () => runHotPath(parsedRecordToJson));
-best('hot path (chunks → NDJSON bytes), normalised', () => runHotPath(normalizedRecordToJson));
+best('hot path, one thread (runs → NDJSON), raw', () => runHotPath(false));
+best('hot path, one thread (runs → NDJSON), normalised', () => runHotPath(true));
+runHalves(false);
+runHalves(true);
 best('parseStrace + serialisation, 64 KiB batches', () => runInMemory(parseStrace(options), parsedRecordToJson));
 best('parseStrace + normalize + JSON.stringify', () =>
   runInMemory((source) => source.pipe(parseStrace(options), normalize()), (r) => JSON.stringify(r)),
@@ -190,15 +234,16 @@ best('parseStrace + normalize + JSON.stringify', () =>
 if (results.length > 0) console.log(`\n${results.join('\n')}`);
 
 /** Runs the CLI with stdout to /dev/null; CPU seconds come from /usr/bin/time when it is there. */
-function cli(args: string[], stdin = 'ignore'): Promise<{ wall: number; cpu?: number }> {
+function cli(args: string[], stdin = 'ignore', workers?: string): Promise<{ wall: number; cpu?: number }> {
+  const env = workers === undefined ? process.env : { ...process.env, STRACECTL_WORKERS: workers };
   const devNull = openSync('/dev/null', 'w');
   const input = stdin === 'ignore' ? 'ignore' : openSync(stdin, 'r');
   const command = [process.execPath, path.join(repoRoot, 'bin/run.js'), 'parse', ...args];
   const timed = existsSync('/usr/bin/time');
   const started = performance.now();
   const child = timed
-    ? spawn('/usr/bin/time', ['-f', 'cpu %U %S', ...command], { stdio: [input, devNull, 'pipe'] })
-    : spawn(command[0] as string, command.slice(1), { stdio: [input, devNull, 'pipe'] });
+    ? spawn('/usr/bin/time', ['-f', 'cpu %U %S', ...command], { stdio: [input, devNull, 'pipe'], env })
+    : spawn(command[0] as string, command.slice(1), { stdio: [input, devNull, 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve, reject) => {

@@ -6,8 +6,8 @@
  */
 import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
-import { Observable, Subscription, concat, defer, type OperatorFunction } from 'rxjs';
+import { isAscii } from 'node:buffer';
+import { Observable, Subscription, concat, defer, map, type OperatorFunction } from 'rxjs';
 import { StracectlError, diagnostic, EXIT } from './errors.js';
 import { serializeRecord, type StatsRecord, type TraceRecord } from './event.js';
 
@@ -113,14 +113,19 @@ export function forEachLine(lines: string, maxLineBytes: number, onLine: (line: 
 
 /** A line dropped for its length, in a stream of line chunks. */
 export interface OversizedLine {
-  /** How many characters it had (its terminator not counted). */
+  /** How long it was (its terminator not counted): bytes when it outgrew the cap across reads, else characters. */
   readonly oversized: number;
 }
 
 /**
- * A run of whole lines, each ending in "\n" (the input's last line gets one
- * if it had none), or one line over the length cap. CRs are left in.
+ * A run of whole lines as bytes, each ending in "\n" (the input's last line
+ * gets one if it had none), or one line over the length cap. CRs are left in.
+ * The bytes are a copy of the input's, so their memory may be handed to
+ * another thread.
  */
+export type LineBlock = Uint8Array | OversizedLine;
+
+/** A run of whole lines as text (LineBlock decoded), or one line over the length cap. */
 export type LineChunk = string | OversizedLine;
 
 export interface LineChunkSourceOptions {
@@ -132,34 +137,39 @@ export interface LineChunkSourceOptions {
 }
 
 /**
- * Emits a byte stream as runs of whole lines — one per chunk read — for hot
- * paths that split lines themselves by index instead of paying an emission
- * and a string per line. The consumer checks each line it splits against
- * `maxLineBytes`: only a line that outgrows the cap across reads is cut
- * here, and comes as one OversizedLine. Unsubscribing stops reading.
+ * Emits a byte stream as runs of whole lines — one per chunk read, as bytes —
+ * for hot paths that split lines themselves by index instead of paying an
+ * emission and a string per line, or that hand them to other threads. The
+ * consumer checks each line it splits against `maxLineBytes`: only a line
+ * that outgrows the cap across reads is cut here, and comes as one
+ * OversizedLine. Unsubscribing stops reading.
  */
-export function lineChunksFromStream(stream: Readable, options: LineChunkSourceOptions): Observable<LineChunk> {
+export function lineBlocksFromStream(stream: Readable, options: LineChunkSourceOptions): Observable<LineBlock> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  return new Observable<LineChunk>((subscriber) => {
-    const decoder = new StringDecoder('utf8');
-    let pending = '';
-    let dropped = -1; // ≥ 0 while skipping the rest of an oversized line: its characters so far
+  return new Observable<LineBlock>((subscriber) => {
+    // The partial last line of the reads so far.
+    let pending: Buffer[] = [];
+    let pendingLength = 0;
+    let dropped = -1; // ≥ 0 while skipping the rest of an oversized line: its bytes so far
 
-    const keep = (rest: string): void => {
-      if (pending.length + rest.length > maxLineBytes) {
-        dropped = pending.length + rest.length;
-        pending = '';
+    const keep = (rest: Buffer): void => {
+      if (pendingLength + rest.length > maxLineBytes) {
+        dropped = pendingLength + rest.length;
+        pending = [];
+        pendingLength = 0;
       } else {
-        pending = pending.length === 0 ? rest : pending + rest;
+        pending.push(rest);
+        pendingLength += rest.length;
       }
     };
 
-    const onText = (text: string): void => {
+    const onData = (data: Buffer | string): void => {
+      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
       let from = 0;
       if (dropped >= 0) {
-        const newline = text.indexOf('\n');
+        const newline = chunk.indexOf(NEWLINE);
         if (newline === -1) {
-          dropped += text.length;
+          dropped += chunk.length;
           return;
         }
         subscriber.next({ oversized: dropped + newline });
@@ -167,42 +177,48 @@ export function lineChunksFromStream(stream: Readable, options: LineChunkSourceO
         if (subscriber.closed) return;
         from = newline + 1;
       }
-      const last = text.lastIndexOf('\n');
+      const last = chunk.lastIndexOf(NEWLINE);
       if (last < from) {
-        keep(from === 0 ? text : text.slice(from));
+        if (from < chunk.length) keep(chunk.subarray(from));
         return;
       }
-      const lines = from === 0 && last === text.length - 1 ? text : text.slice(from, last + 1);
-      const whole = pending.length === 0 ? lines : pending + lines;
-      pending = '';
+      const lines = chunk.subarray(from, last + 1);
+      // A copy either way: the read's own buffer may be reused (and is not ours to give away).
+      const whole = pendingLength === 0 ? Buffer.from(lines) : Buffer.concat([...pending, lines], pendingLength + lines.length);
+      pending = [];
+      pendingLength = 0;
       subscriber.next(whole);
-      if (last < text.length - 1) keep(text.slice(last + 1));
-    };
-
-    const onData = (chunk: Buffer | string): void => {
-      const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
-      if (text.length > 0) onText(text);
+      if (last < chunk.length - 1) keep(chunk.subarray(last + 1));
     };
     const onEnd = (): void => {
-      const rest = decoder.end();
-      if (dropped >= 0) {
-        subscriber.next({ oversized: dropped + rest.length });
-      } else {
-        const tail = pending + rest;
-        if (tail.length > 0) subscriber.next(tail + '\n');
-      }
-      pending = '';
+      if (dropped >= 0) subscriber.next({ oversized: dropped });
+      else if (pendingLength > 0) subscriber.next(Buffer.concat([...pending, FINAL_NEWLINE], pendingLength + 1));
+      pending = [];
       subscriber.complete();
     };
     return readStream(stream, options, subscriber, onData, onEnd);
   });
 }
 
-/** Line chunks of each named file in turn (`-` means stdin), or of stdin when no file is given. */
-export function lineChunksFromInputs<T>(
+const NEWLINE = 10;
+const FINAL_NEWLINE = Buffer.from('\n');
+
+/** Text of a run of whole lines (bytes): latin1 when it is all ASCII (the usual case, and much faster), else UTF-8. */
+export function decodeLines(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return buffer.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+}
+
+/** lineBlocksFromStream with each run of lines decoded to text. */
+export function lineChunksFromStream(stream: Readable, options: LineChunkSourceOptions): Observable<LineChunk> {
+  return lineBlocksFromStream(stream, options).pipe(map((block) => (block instanceof Uint8Array ? decodeLines(block) : block)));
+}
+
+/** Line blocks of each named file in turn (`-` means stdin), or of stdin when no file is given. */
+export function lineBlocksFromInputs<T>(
   files: readonly string[],
   options: Omit<LineChunkSourceOptions, 'name'>,
-  perFile: (name: string) => OperatorFunction<LineChunk, T>,
+  perFile: (name: string) => OperatorFunction<LineBlock, T>,
 ): Observable<T> {
   const names = files.length === 0 ? ['-'] : files;
   return concat(
@@ -210,13 +226,13 @@ export function lineChunksFromInputs<T>(
       defer(() => {
         const name = file === '-' ? 'stdin' : file;
         const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: CHUNK_READ_BYTES });
-        return lineChunksFromStream(stream, { ...options, name }).pipe(perFile(name));
+        return lineBlocksFromStream(stream, { ...options, name }).pipe(perFile(name));
       }),
     ),
   );
 }
 
-/** Read size of lineChunksFromInputs: big reads amortise the per-chunk work; 1 MiB keeps a chunk in cache-friendly reach. */
+/** Read size of lineBlocksFromInputs: big reads amortise the per-chunk work; 1 MiB keeps a chunk in cache-friendly reach. */
 const CHUNK_READ_BYTES = 1024 * 1024;
 
 function readError(error: NodeJS.ErrnoException, name: string): Error {

@@ -3,9 +3,9 @@ import { Args, Flags } from '@oclif/core';
 import { ReplaySubject, finalize, takeUntil, type Observable, type OperatorFunction } from 'rxjs';
 import { StreamCommand, strictFlag } from '../command.js';
 import { StracectlError } from '../errors.js';
-import { DEFAULT_MAX_LINE_BYTES, lineChunksFromInputs, type LineChunk } from '../io.js';
+import { DEFAULT_MAX_LINE_BYTES, lineBlocksFromInputs, type LineBlock } from '../io.js';
 import { parseStraceToNdjson } from '../operators/parseStrace.js';
-import { normalizedRecordToJson, parsedRecordToJson } from '../strace/json.js';
+import { ParsePool, parseWorkerCount } from '../parallel/parsePool.js';
 import { parseDate, parseInstant } from '../strace/timestamps.js';
 
 export default class Parse extends StreamCommand {
@@ -56,8 +56,8 @@ export default class Parse extends StreamCommand {
     }
     const files = argv as string[];
     const strict = flags.strict;
-    // Records never exist as lines in between: each run of input lines becomes one run of NDJSON bytes.
-    const toJson = flags.normalize ? normalizedRecordToJson : parsedRecordToJson;
+    // Big inputs are scanned on worker threads; records never exist as lines in between.
+    const pool = new ParsePool(parseWorkerCount());
 
     await this.runStream((ctx): Observable<Uint8Array> => {
       // Stop reading on SIGINT/SIGTERM but let the parser flush (held and unfinished calls)
@@ -71,22 +71,25 @@ export default class Parse extends StreamCommand {
         ctx.diagnostics.warn(`${location}: ${reason} (line skipped)`);
       };
 
-      const perFile = (name: string): OperatorFunction<LineChunk, Uint8Array> => (chunks) =>
+      const perFile = (name: string): OperatorFunction<LineBlock, Uint8Array> => (chunks) =>
         chunks.pipe(
           takeUntil(stopped),
           parseStraceToNdjson({
             date: flags.date ?? defaultDate(name),
             start: flags.start,
             emitMeta: flags.meta,
-            toJson,
+            normalize: flags.normalize,
             maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+            pool,
+            flow: ctx.flow,
             onInvalidLine: (lineNumber, reason) => report(`${name}:${lineNumber}`, reason),
             onOversizedLine: (lineNumber, length) => report(`${name}:${lineNumber}`, `line too long (${length} characters)`),
           }),
         );
 
-      return lineChunksFromInputs(files, { flow: ctx.flow, maxLineBytes: DEFAULT_MAX_LINE_BYTES }, perFile).pipe(
+      return lineBlocksFromInputs(files, { flow: ctx.flow, maxLineBytes: DEFAULT_MAX_LINE_BYTES }, perFile).pipe(
         finalize(() => {
+          pool.close();
           stopWatch.unsubscribe();
           if (invalid > 0) ctx.diagnostics.info(`skipped ${invalid} invalid line${invalid === 1 ? '' : 's'}`);
         }),

@@ -1,7 +1,8 @@
 import { Observable, takeWhile, type OperatorFunction } from 'rxjs';
 import type { TraceRecord } from '../event.js';
-import { DEFAULT_MAX_LINE_BYTES, type LineChunk } from '../io.js';
-import { StraceChunkParser } from '../strace/chunks.js';
+import { DEFAULT_MAX_LINE_BYTES, decodeLines, type FlowControl, type LineBlock } from '../io.js';
+import { ParseAssembler, type ScannedBlock, type ScanOptions } from '../parallel/parseBlocks.js';
+import type { ParsePool } from '../parallel/parsePool.js';
 import { StraceParser } from '../strace/parser.js';
 
 export interface ParseStraceOptions {
@@ -63,62 +64,137 @@ export function parseStrace(options: ParseStraceOptions = {}): OperatorFunction<
 }
 
 export interface ParseStraceToNdjsonOptions extends ParseStraceOptions {
-  /** A record as one JSON line without its newline: parsedRecordToJson, or normalizedRecordToJson for `parse`'s default. */
-  toJson: (record: TraceRecord) => string;
+  /** Canonical names, category and raw_name (normalize()'s fields) rather than strace's names. */
+  normalize: boolean;
   /** Lines longer than this (characters) are skipped (default: DEFAULT_MAX_LINE_BYTES, as the chunk source's). */
   maxLineBytes?: number;
   /** Told about each line skipped for its length (1-based line number, characters). Throwing from it errors the stream. */
   onOversizedLine?: (lineNumber: number, length: number) => void;
+  /** Worker threads to scan blocks of lines on (src/parallel): without them every line is parsed on this thread. */
+  pool?: ParsePool;
+  /** Paused while the workers have enough blocks to do (the flow of the chunks' source). */
+  flow?: FlowControl;
+  /** Bytes parsed on this thread before blocks go to the pool (default 4 Mi): small inputs never start workers. */
+  sequentialChars?: number;
 }
 
 /**
  * `parseStrace()` followed by serialisation, for bulk input: takes runs of
- * whole lines (`lineChunksFromStream`) and emits the NDJSON bytes of the
- * records completed, in batches of about 64 KiB and at the end of each run
- * (nothing for a run that completed none), so a live pipe is not held back.
- * Records, warnings and line numbers are exactly `parseStrace()`'s — the
- * same StraceParser does the work — but nothing is emitted per line.
+ * whole lines (`lineBlocksFromStream`) and emits the NDJSON bytes of the
+ * records each run completes (nothing for a run that completed none), so a
+ * live pipe is not held back. Records, warnings and line numbers are exactly
+ * `parseStrace()`'s — the same StraceParser decides every event — but
+ * nothing is emitted per line. With a `pool`, runs past `sequentialChars`
+ * are scanned on worker threads and put back in order (src/parallel/parseBlocks.ts).
  *
  * @example
- * lineChunksFromStream(stream, { name }).pipe(parseStraceToNdjson({ date: '2026-11-27', toJson: parsedRecordToJson }))
+ * lineBlocksFromStream(stream, { name }).pipe(parseStraceToNdjson({ date: '2026-11-27', normalize: false }))
  * // '24951 brk(NULL) = 0x56302b793000\n…' → <Buffer '{"pid":24951,"name":"brk",…}\n…'>
  */
-export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): OperatorFunction<LineChunk, Uint8Array> {
+export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): OperatorFunction<LineBlock, Uint8Array> {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const scanOptions: ScanOptions = { date: options.date, start: options.start, normalize: options.normalize, maxLineBytes };
+  const sequentialChars = options.sequentialChars ?? 4 * 1024 * 1024;
   return (chunks) =>
     new Observable<Uint8Array>((subscriber) => {
-      const parser = new StraceChunkParser({
-        ...options,
-        maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-        onText: (text) => subscriber.next(Buffer.from(text)),
-      });
-      const flush = (): void => parser.flush();
+      const assembler = new ParseAssembler({ ...options, maxLineBytes });
+      const pool = options.pool !== undefined && options.pool.size > 0 ? options.pool : undefined;
+      const maxQueued = (pool?.size ?? 0) * 3;
+      /** Chunks handed to the pool (or behind one that was), in input order. */
+      const queue: Array<{ block?: ScannedBlock; oversized?: number; error?: unknown; done: boolean }> = [];
+      let parsedHere = 0;
+      let sourceDone = false;
+      let paused = false;
+
+      const emit = (): void => {
+        for (const part of assembler.take()) subscriber.next(part);
+      };
       const fail = (error: unknown): void => {
         // Whatever was parsed before the failing line still goes out, as with one emission per line.
-        flush();
+        emit();
         subscriber.error(error);
       };
-      return chunks.pipe(takeWhile(() => !subscriber.closed)).subscribe({
-        next(chunk) {
+      const drain = (): void => {
+        while (queue.length > 0 && queue[0]!.done && !subscriber.closed) {
+          const item = queue.shift()!;
           try {
-            if (typeof chunk === 'string') parser.pushLines(chunk);
-            else parser.pushOversized(chunk.oversized);
+            if (item.error !== undefined) throw item.error;
+            if (item.block !== undefined) assembler.pushBlock(item.block);
+            else assembler.pushOversized(item.oversized!);
           } catch (error) {
             fail(error);
             return;
           }
-          flush();
+          emit();
+        }
+        if (paused && queue.length < maxQueued) {
+          paused = false;
+          options.flow?.resume();
+        }
+        if (sourceDone && queue.length === 0 && !subscriber.closed) {
+          try {
+            assembler.end();
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          emit();
+          subscriber.complete();
+        }
+      };
+
+      const subscription = chunks.pipe(takeWhile(() => !subscriber.closed)).subscribe({
+        next(chunk) {
+          if (pool === undefined || (queue.length === 0 && parsedHere < sequentialChars)) {
+            try {
+              if (chunk instanceof Uint8Array) {
+                parsedHere += chunk.length;
+                assembler.pushLines(decodeLines(chunk));
+              } else {
+                assembler.pushOversized(chunk.oversized);
+              }
+            } catch (error) {
+              fail(error);
+              return;
+            }
+            emit();
+            return;
+          }
+          if (!(chunk instanceof Uint8Array)) {
+            queue.push({ oversized: chunk.oversized, done: true });
+            drain();
+            return;
+          }
+          const item: (typeof queue)[number] = { done: false };
+          queue.push(item);
+          // Its memory goes to the worker: a block in a buffer of its own (lineBlocksFromStream's) is not copied again.
+          const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : new Uint8Array(chunk);
+          pool.scan(own, scanOptions, assembler.hint()).then(
+            (block) => {
+              item.block = block;
+              item.done = true;
+              drain();
+            },
+            (error: unknown) => {
+              item.error = error;
+              item.done = true;
+              drain();
+            },
+          );
+          if (!paused && queue.length >= maxQueued && options.flow !== undefined) {
+            paused = true;
+            options.flow.pause();
+          }
         },
         error: fail,
         complete() {
-          try {
-            parser.end();
-          } catch (error) {
-            fail(error);
-            return;
-          }
-          flush();
-          subscriber.complete();
+          sourceDone = true;
+          drain();
         },
       });
+      return () => {
+        subscription.unsubscribe();
+        if (paused) options.flow?.resume();
+      };
     });
 }

@@ -9,12 +9,12 @@
 import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import { Observable } from 'rxjs';
 import { StracectlError } from '../errors.js';
 import { DEFAULT_MAX_LINE_BYTES, type PipelineContext } from '../io.js';
 import type { FilterEventsOptions } from '../operators/filterEvents.js';
 import type { BlockRequest, BlockResult } from './protocol.js';
+import { startWorker } from './workers.js';
 
 export interface ParallelFilterOptions {
   files: readonly string[];
@@ -26,14 +26,6 @@ export interface ParallelFilterOptions {
 }
 
 const NEWLINE = 10;
-
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./filterWorker.js', import.meta.url), { workerData });
-  // Running from source (tests through tsx): the worker is TypeScript too, so register tsx in it first.
-  const entry = new URL('./filterWorker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
 
 /**
  * The kept lines of every input, in order, as UTF-8 chunks of whole lines. Bad lines are reported through the pipeline's
@@ -47,7 +39,7 @@ export function parallelFilter(ctx: PipelineContext, options: ParallelFilterOpti
     const maxInFlight = workerCount * 3;
     const workers = Array.from(
       { length: workerCount },
-      () => startWorker({ conditions: options.conditions, strict: options.strict === true }),
+      () => startWorker('filterWorker', { conditions: options.conditions, strict: options.strict === true }),
     );
 
     let nextSeq = 0; // next block number to hand out

@@ -31,11 +31,11 @@ function quote(text: string): string {
 export function parsedRecordToJson(record: TraceRecord): string {
   if (record.type !== undefined) return JSON.stringify(record);
   const e = record as ParsedEvent;
-  let text = eventJson(e, e.name);
+  let tail = '}';
   const { category, raw_name } = e;
-  if (category !== undefined) text += ',"category":"' + (category as string) + '"';
-  if (raw_name !== undefined) text += ',"raw_name":"' + (raw_name as string) + '"';
-  return text + '}';
+  if (raw_name !== undefined) tail = ',"raw_name":"' + (raw_name as string) + '"' + tail;
+  if (category !== undefined) tail = ',"category":"' + (category as string) + '"' + tail;
+  return eventJsonHead(e, e.name) + e.timestamp + eventJsonTail(e, tail);
 }
 
 /**
@@ -47,15 +47,19 @@ export function parsedRecordToJson(record: TraceRecord): string {
 export function normalizedRecordToJson(record: TraceRecord): string {
   if (record.type !== undefined) return JSON.stringify(record);
   const e = record as ParsedEvent;
-  const names = normalizedNames.get(e.name) ?? learnName(e.name);
-  return eventJson(e, names.name) + names.tail;
+  const names = normalizedNaming(e.name);
+  return eventJsonHead(e, names.name) + e.timestamp + eventJsonTail(e, names.tail);
 }
 
-type ParsedEvent = Record<string, unknown> & { pid: number; latency_ns: number; name: string; args: string; ret: string; error: string; timestamp: string };
+export type ParsedEvent = Record<string, unknown> & { pid: number; latency_ns: number; name: string; args: string; ret: string; error: string; timestamp: string };
 
-/** The event's fields up to `unfinished`, without the closing brace. */
-function eventJson(e: ParsedEvent, name: string): string {
-  let text =
+/**
+ * An event's JSON up to its timestamp's value (`{"pid":…,"timestamp":"`),
+ * written with `name`. The time stamp is left out so that a line can be
+ * written before its time is known (the parallel `parse`).
+ */
+export function eventJsonHead(e: ParsedEvent, name: string): string {
+  return (
     '{"pid":' +
     e.pid +
     ',"name":"' +
@@ -68,13 +72,22 @@ function eventJson(e: ParsedEvent, name: string): string {
     e.latency_ns +
     ',"error":"' +
     e.error +
-    '","timestamp":"' +
-    e.timestamp +
-    '"';
+    '","timestamp":"'
+  );
+}
+
+/** An event's JSON after its timestamp's value: the closing quote, ret_path, unfinished, then `tail` (fields and the closing brace). */
+export function eventJsonTail(e: ParsedEvent, tail: string): string {
   const { ret_path, unfinished } = e;
+  let text = '"';
   if (ret_path !== undefined) text += ',"ret_path":' + quote(ret_path as string);
   if (unfinished !== undefined) text += ',"unfinished":' + (unfinished as boolean);
-  return text;
+  return text + tail;
+}
+
+/** The canonical name of a raw name and the JSON of the fields normalize() adds (closing brace included). */
+export function normalizedNaming(rawName: string): { name: string; tail: string } {
+  return normalizedNames.get(rawName) ?? learnName(rawName);
 }
 
 /** raw name → its canonical name and the JSON of the fields normalize() adds (closing brace included). */

@@ -73,11 +73,37 @@ interface OpenCall {
   explicit: boolean;
 }
 
+/**
+ * A syscall line that was scanned and written as JSON elsewhere (by a worker
+ * of the parallel `parse`, src/parallel): the parser only gives it its pid and
+ * time, exactly as it would the same line pushed as text.
+ */
+export interface PrebuiltLine {
+  /** In: the pid of the line's prefix, -1 when it has none. Out: the event's pid (0 while unknown). */
+  pid: number;
+  stampKind: PrebuiltStamp;
+  /** The second of the day of a CLOCK stamp, the microseconds of a RELATIVE one. */
+  stamp: number;
+  /** Out: for a CLOCK stamp, its day (midnights after `date`); for a RELATIVE one, its time in microseconds since the epoch. */
+  time: number;
+}
+
+/** How a prebuilt line's time depends on the lines before it. */
+export const PrebuiltStamp = {
+  /** No stamp, or an -ttt one: the written time is final. */
+  FIXED: 0,
+  /** -t/-tt: the day depends on the midnights crossed before. */
+  CLOCK: 1,
+  /** -r: the time is the sum of every delta before. */
+  RELATIVE: 2,
+} as const;
+export type PrebuiltStamp = (typeof PrebuiltStamp)[keyof typeof PrebuiltStamp];
+
 const UNKNOWN = -1;
 /** Calls that return the caller's own pid (or tid), which names the process of unprefixed lines. */
-const SELF_PID_CALLS = new Set(['set_tid_address', 'gettid', 'getpid']);
+export const SELF_PID_CALLS: ReadonlySet<string> = new Set(['set_tid_address', 'gettid', 'getpid']);
 
-export class StraceParser {
+export class StraceParser<Extra extends { pid: number } = never> {
   private readonly scanned: ScannedLine = newScannedLine();
   private readonly clock: TraceClock;
   private readonly emitMeta: boolean;
@@ -97,13 +123,13 @@ export class StraceParser {
   private lastSolePid = UNKNOWN;
 
   /** Records waiting for the unprefixed pid to be learned (null: not holding). */
-  private held: TraceRecord[] | null = null;
+  private held: Array<TraceRecord | Extra> | null = null;
   private unresolved: Array<{ pid: number }> = [];
   private gaveUpWaiting = false;
 
   constructor(
     options: StraceParserOptions,
-    private readonly emit: (record: TraceRecord) => void,
+    private readonly emit: (record: TraceRecord | Extra) => void,
   ) {
     this.clock = new TraceClock(options);
     this.emitMeta = options.emitMeta ?? false;
@@ -140,20 +166,8 @@ export class StraceParser {
     }
     // Every stamp is read, whatever the line, so -r deltas add up.
     const timestamp = this.clock.read(line, s.stampKind, s.stampStart, s.stampEnd);
-    let pid = s.pid;
-    const explicit = pid >= 0;
-    if (explicit) {
-      if (pid !== this.lastPrefixPid) {
-        this.lastPrefixPid = pid;
-        if (!this.alive.has(pid)) {
-          this.alive.add(pid);
-          this.refreshUnprefixedPid();
-        }
-      }
-    } else {
-      pid = this.unprefixedPid;
-      if (pid !== UNKNOWN) this.lastSolePid = pid;
-    }
+    const explicit = s.pid >= 0;
+    let pid = this.pidOf(s.pid);
 
     switch (kind) {
       case 'syscall': {
@@ -207,6 +221,41 @@ export class StraceParser {
     }
   }
 
+  /**
+   * Takes a plain syscall line (one that `push` would turn into exactly one
+   * event at once: not unfinished, resumed or `= ?`, and no unprefixed
+   * getpid-like call) already scanned elsewhere; the record is emitted (or
+   * held) as the event of that line.
+   */
+  pushPrebuilt(line: Extra & PrebuiltLine): void {
+    this.lineNumber++;
+    if (this.inSummary) return;
+    if (line.stampKind === PrebuiltStamp.CLOCK) {
+      this.clock.advanceDay(line.stamp);
+      line.time = this.clock.day;
+    } else if (line.stampKind === PrebuiltStamp.RELATIVE) {
+      line.time = this.clock.addRelativeMicros(line.stamp);
+    }
+    const pid = this.pidOf(line.pid);
+    line.pid = pid;
+    this.output(line, pid === UNKNOWN);
+  }
+
+  /** Counts lines that are neither data nor errors (blank, strace's own messages) without reading them. */
+  skipLines(count: number): void {
+    this.lineNumber += count;
+  }
+
+  /** The pid an unprefixed line would get now (0 while unknown): a guess for lines scanned ahead. */
+  get unprefixedPidNow(): number {
+    return this.unprefixedPid === UNKNOWN ? 0 : this.unprefixedPid;
+  }
+
+  /** `YYYY-MM-DDT` of a day of -t/-tt stamps (midnights after `date`). */
+  dayPrefix(day: number): string {
+    return this.clock.dayPrefix(day);
+  }
+
   /** Ends the trace: calls never resumed are emitted, held events are released. */
   end(): void {
     for (const call of [...this.open.values()]) this.emitUnfinished(call);
@@ -250,6 +299,23 @@ export class StraceParser {
     if (s.ret === '?') this.callEnded(s.name, eventPid);
   }
 
+  /** The pid of a line with this prefix pid (-1: none), noting the process as alive. */
+  private pidOf(prefixPid: number): number {
+    if (prefixPid >= 0) {
+      if (prefixPid !== this.lastPrefixPid) {
+        this.lastPrefixPid = prefixPid;
+        if (!this.alive.has(prefixPid)) {
+          this.alive.add(prefixPid);
+          this.refreshUnprefixedPid();
+        }
+      }
+      return prefixPid;
+    }
+    const pid = this.unprefixedPid;
+    if (pid !== UNKNOWN) this.lastSolePid = pid;
+    return pid;
+  }
+
   /** `exit_group(…) = ?` / `exit(…) = ?`: that process is gone even if no `+++` line follows (-qq). */
   private callEnded(name: string, pid: number): void {
     if (pid !== UNKNOWN && (name === 'exit_group' || name === 'exit')) this.forget(pid);
@@ -285,7 +351,7 @@ export class StraceParser {
     this.release();
   }
 
-  private output(record: TraceRecord, pidUnknown: boolean): void {
+  private output(record: TraceRecord | Extra, pidUnknown: boolean): void {
     if (pidUnknown) {
       (record as { pid: number }).pid = 0;
       if (!this.gaveUpWaiting) {

@@ -53,6 +53,38 @@ function secondPrefix(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().slice(0, 20);
 }
 
+/** The first six digits after the dot (zeros added), in microseconds; digits beyond are cut, as strace cuts. */
+function fractionMicros(line: string, fracStart: number, end: number): number {
+  let micros = 0;
+  for (let k = 0; k < 6; k++) {
+    const at = fracStart + k;
+    micros = micros * 10 + (at < end ? line.charCodeAt(at) - 48 : 0);
+  }
+  return micros;
+}
+
+let writtenSecond = Number.NaN;
+const writtenPrefix = new Uint8Array(20);
+
+/** Writes the ISO time of `micros` (since the epoch) as the 27 ASCII bytes at bytes[at…], as TraceClock formats it. */
+export function writeIsoTime(micros: number, bytes: Uint8Array, at: number): void {
+  const second = Math.floor(micros / 1_000_000);
+  if (second !== writtenSecond) {
+    writtenSecond = second;
+    const prefix = secondPrefix(second);
+    for (let i = 0; i < 20; i++) writtenPrefix[i] = prefix.charCodeAt(i);
+  }
+  bytes.set(writtenPrefix, at);
+  // Integer arithmetic on the six digits: micros itself is beyond 32 bits.
+  let fraction = (micros - second * 1_000_000) | 0;
+  for (let i = at + 25; i >= at + 20; i--) {
+    const rest = (fraction / 10) | 0;
+    bytes[i] = 48 + fraction - rest * 10;
+    fraction = rest;
+  }
+  bytes[at + 26] = 90; // Z
+}
+
 function sixDigits(n: number): string {
   const s = String(n);
   return s.length >= 6 ? s : '000000'.slice(s.length) + s;
@@ -72,7 +104,7 @@ export class TraceClock {
   private lastSecondOfDay = -1;
   private datePrefix: string;
   private readonly startMicros: number;
-  private relativeMicros = 0;
+  private relativeSum = 0;
   private cachedSecond = Number.NaN;
   private cachedPrefix = '';
   /** The ISO form of `start`, for lines without a stamp. */
@@ -94,17 +126,7 @@ export class TraceClock {
   }
 
   private clock(line: string, start: number, end: number): string {
-    const secondOfDay =
-      ((line.charCodeAt(start) - 48) * 10 + line.charCodeAt(start + 1) - 48) * 3600 +
-      ((line.charCodeAt(start + 3) - 48) * 10 + line.charCodeAt(start + 4) - 48) * 60 +
-      (line.charCodeAt(start + 6) - 48) * 10 +
-      line.charCodeAt(start + 7) -
-      48;
-    if (secondOfDay < this.lastSecondOfDay - HALF_DAY) {
-      this.dayOffset++;
-      this.datePrefix = new Date((this.baseDay + this.dayOffset) * 86_400_000).toISOString().slice(0, 11);
-    }
-    this.lastSecondOfDay = secondOfDay;
+    this.advanceDay(TraceClock.secondOfDay(line, start));
     const digits = end - start - 9; // fractional digits after `HH:MM:SS.`
     if (digits === 6) return this.datePrefix + line.slice(start, end) + 'Z';
     if (digits < 0) return this.datePrefix + line.slice(start, end) + '.000000Z';
@@ -112,26 +134,73 @@ export class TraceClock {
     return this.datePrefix + line.slice(start, end) + '000000'.slice(digits) + 'Z';
   }
 
+  /** The second of the day of a `HH:MM:SS` stamp starting at `start`. */
+  static secondOfDay(line: string, start: number): number {
+    return (
+      ((line.charCodeAt(start) - 48) * 10 + line.charCodeAt(start + 1) - 48) * 3600 +
+      ((line.charCodeAt(start + 3) - 48) * 10 + line.charCodeAt(start + 4) - 48) * 60 +
+      (line.charCodeAt(start + 6) - 48) * 10 +
+      line.charCodeAt(start + 7) -
+      48
+    );
+  }
+
+  /** Takes the next -t/-tt stamp's second of the day: the date moves on when the clock went back across midnight. */
+  advanceDay(secondOfDay: number): void {
+    if (secondOfDay < this.lastSecondOfDay - HALF_DAY) {
+      this.dayOffset++;
+      this.datePrefix = new Date((this.baseDay + this.dayOffset) * 86_400_000).toISOString().slice(0, 11);
+    }
+    this.lastSecondOfDay = secondOfDay;
+  }
+
+  /** `YYYY-MM-DDT` of `day` midnights after `date`: the first 11 of the 27 characters of every ISO time here. */
+  dayPrefix(day: number): string {
+    return day === this.dayOffset ? this.datePrefix : new Date((this.baseDay + day) * 86_400_000).toISOString().slice(0, 11);
+  }
+
   private seconds(line: string, start: number, end: number): string {
+    const delta = TraceClock.relativeMicros(line, start, end);
+    if (delta >= 0) return this.addRelative(delta);
     let whole = 0;
     let i = start;
     for (let c = line.charCodeAt(i); c !== 46; c = line.charCodeAt(++i)) whole = whole * 10 + (c - 48);
     const fracStart = i + 1;
-    const absolute = whole >= ABSOLUTE_SECONDS;
-    if (absolute && whole !== this.cachedSecond) {
+    if (whole !== this.cachedSecond) {
       this.cachedSecond = whole;
       this.cachedPrefix = secondPrefix(whole);
     }
     // The common -ttt case: the six printed digits are the microseconds as they are.
-    if (absolute && end - fracStart === 6) return this.cachedPrefix + line.slice(fracStart, end) + 'Z';
-    let micros = 0;
-    for (let k = 0; k < 6; k++) {
-      const at = fracStart + k;
-      micros = micros * 10 + (at < end ? line.charCodeAt(at) - 48 : 0);
-    }
-    if (absolute) return this.cachedPrefix + sixDigits(micros) + 'Z';
-    this.relativeMicros += whole * 1_000_000 + micros;
-    return this.format(this.startMicros + this.relativeMicros);
+    if (end - fracStart === 6) return this.cachedPrefix + line.slice(fracStart, end) + 'Z';
+    return this.cachedPrefix + sixDigits(fractionMicros(line, fracStart, end)) + 'Z';
+  }
+
+  /**
+   * A `N.ffffff` stamp at line[start, end) read as -r: its microseconds, or
+   * -1 when it reads as -ttt (10^8 s or more).
+   */
+  static relativeMicros(line: string, start: number, end: number): number {
+    let whole = 0;
+    let i = start;
+    for (let c = line.charCodeAt(i); c !== 46; c = line.charCodeAt(++i)) whole = whole * 10 + (c - 48);
+    if (whole >= ABSOLUTE_SECONDS) return -1;
+    return whole * 1_000_000 + fractionMicros(line, i + 1, end);
+  }
+
+  /** Adds the next -r delta (microseconds) and returns the time it makes. */
+  addRelative(micros: number): string {
+    return this.format(this.addRelativeMicros(micros));
+  }
+
+  /** Adds the next -r delta (microseconds) and returns the time it makes, in microseconds since the epoch. */
+  addRelativeMicros(micros: number): number {
+    this.relativeSum += micros;
+    return this.startMicros + this.relativeSum;
+  }
+
+  /** Midnights the -t/-tt stamps have crossed so far (0: still on `date`). */
+  get day(): number {
+    return this.dayOffset;
   }
 
   private format(micros: number): string {

@@ -180,4 +180,33 @@ describe('stracectl parse', () => {
     assert.equal(result.status, 1);
     assert.match(result.stderr, /^stracectl parse: cannot read \/nonexistent\/trace.txt: no such file/);
   });
+
+  it('a big input is scanned on worker threads and comes out exactly as on one thread (same output, warnings, exit status)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stracectl-parse-workers-'));
+    try {
+      // ~10 MB of the fixture traces (more than parse reads on its own thread before starting workers),
+      // with a bad line deep inside, where the blocks go to the workers.
+      const traces = ['sort_parallel', 'dd_zero_null', 'node_net_dns', 'find_doc_copyright', 'python_sqlite'].map((name) =>
+        readFileSync(join(fixturesDir, 'strace', `${name}.txt`), 'utf8'),
+      );
+      let text = '';
+      while (text.length < 10_000_000) text += traces.join('');
+      const bad = `${text}not a strace line\n${text.slice(0, 2_000_000)}`;
+      const file = join(dir, 'big.txt');
+      writeFileSync(file, bad);
+      const run = (workers: string, ...args: string[]) =>
+        runCli(['parse', '--date', '2026-11-27', ...args, file], { env: { STRACECTL_WORKERS: workers }, timeoutMs: 120_000 });
+      for (const args of [[], ['--no-normalize', '--meta'], ['--strict']]) {
+        const one = run('0', ...args);
+        const two = run('2', ...args);
+        assert.equal(two.status, one.status, args.join(' '));
+        assert.equal(two.stderr, one.stderr, args.join(' '));
+        assert.ok(two.stdout === one.stdout, `${args.join(' ')}: outputs differ (${two.stdout.length} vs ${one.stdout.length} characters)`);
+        assert.ok(one.stdout.length > 10_000_000, args.join(' '));
+      }
+      assert.equal(run('2', '--strict').status, 65);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,26 +1,27 @@
 /**
- * The `parse` hot path — lineChunksFromStream → parseStraceToNdjson
- * (StraceChunkParser) — must write exactly what the per-line path writes:
- * linesFromStream → parseStrace → (normalize) → parsedRecordToJson, one
- * line each. Checked on every fixture trace read in odd-sized pieces, and on
- * input built to break a splitter: pieces cut inside lines and inside UTF-8
- * characters, CRLF, invalid UTF-8, no final newline, blank lines, lines over
- * the length cap.
+ * The `parse` hot path — lineBlocksFromStream → parseStraceToNdjson — must
+ * write exactly what the per-line path writes: linesFromStream → parseStrace
+ * → (normalize) → parsedRecordToJson, one line each; on this thread, and with
+ * every block scanned on worker threads (each piece read is one block, so
+ * small pieces put block boundaries everywhere). Checked on every fixture
+ * trace read in odd-sized pieces, and on input built to break a splitter:
+ * pieces cut inside lines and inside UTF-8 characters, CRLF, invalid UTF-8,
+ * no final newline, blank lines, lines over the length cap.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { lastValueFrom, map, toArray, type Observable } from 'rxjs';
 import type { TraceRecord } from '../../src/event.js';
-import { lineChunksFromStream, linesFromStream } from '../../src/io.js';
+import { lineBlocksFromStream, linesFromStream } from '../../src/io.js';
 import { normalize } from '../../src/operators/normalize.js';
 import { parseStrace, parseStraceToNdjson } from '../../src/operators/parseStrace.js';
-import { StraceChunkParser } from '../../src/strace/chunks.js';
-import { normalizedRecordToJson, parsedRecordToJson } from '../../src/strace/json.js';
+import { ParsePool } from '../../src/parallel/parsePool.js';
+import { parsedRecordToJson } from '../../src/strace/json.js';
 
 const traceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/strace');
 const traces = readdirSync(traceDir)
@@ -87,15 +88,21 @@ async function perLine(bytes: Buffer, cuts: readonly number[], options: Options 
   return { stdout: out.join(''), warnings };
 }
 
-/** The hot path. */
-async function chunked(bytes: Buffer, cuts: readonly number[], options: Options = {}): Promise<Run> {
+/** Two workers for the runs that scan every block on other threads. */
+const pool = new ParsePool(2);
+after(() => pool.close());
+
+/** The hot path; with `workers`, every block after the first is scanned on the pool's threads. */
+async function chunked(bytes: Buffer, cuts: readonly number[], options: Options = {}, workers = false): Promise<Run> {
   const warnings: string[] = [];
-  const ndjson = lineChunksFromStream(streamOf(bytes, cuts), { name: 'in', maxLineBytes: options.maxLineBytes }).pipe(
+  const ndjson = lineBlocksFromStream(streamOf(bytes, cuts), { name: 'in', maxLineBytes: options.maxLineBytes }).pipe(
     parseStraceToNdjson({
       date: '2026-11-27',
       emitMeta: options.meta,
-      toJson: options.normalized ? normalizedRecordToJson : parsedRecordToJson,
+      normalize: options.normalized === true,
       maxLineBytes: options.maxLineBytes,
+      pool: workers ? pool : undefined,
+      sequentialChars: 0,
       onInvalidLine: (lineNumber, reason) => {
         if (options.strict) throw new Error(`in:${lineNumber}: ${reason}`);
         warnings.push(`in:${lineNumber}: ${reason}`);
@@ -112,14 +119,15 @@ async function chunked(bytes: Buffer, cuts: readonly number[], options: Options 
   return { stdout: Buffer.concat(out).toString('utf8'), warnings };
 }
 
-async function assertSame(bytes: Buffer, cuts: readonly number[], options: Options = {}): Promise<void> {
+async function assertSame(bytes: Buffer, cuts: readonly number[], options: Options = {}, workers = false): Promise<void> {
   const expected = await perLine(bytes, cuts, options);
-  const actual = await chunked(bytes, cuts, options);
+  const actual = await chunked(bytes, cuts, options, workers);
   assert.equal(actual.stdout, expected.stdout);
   assert.deepEqual(actual.warnings, expected.warnings);
 }
 
-describe('the parse hot path (lineChunksFromStream → parseStraceToNdjson)', () => {
+for (const workers of [false, true])
+describe(`the parse hot path (lineBlocksFromStream → parseStraceToNdjson${workers ? ', blocks scanned by workers' : ''})`, () => {
   it('writes what the per-line path writes for every fixture trace: raw, normalised, with meta records', async () => {
     for (const { name, bytes } of traces) {
       for (const options of [{}, { normalized: true }, { normalized: true, meta: true }] satisfies Options[]) {
@@ -127,7 +135,7 @@ describe('the parse hot path (lineChunksFromStream → parseStraceToNdjson)', ()
         assert.ok(expected.stdout.length > 0, name);
         // Odd piece sizes put the cuts inside lines everywhere.
         for (const size of [1 << 20, 4093, 97]) {
-          const actual = await chunked(bytes, everyNth(bytes, size), options);
+          const actual = await chunked(bytes, everyNth(bytes, size), options, workers);
           assert.equal(actual.stdout, expected.stdout, `${name} ${JSON.stringify(options)} pieces of ${size}`);
           assert.deepEqual(actual.warnings, expected.warnings, name);
         }
@@ -143,7 +151,7 @@ describe('the parse hot path (lineChunksFromStream → parseStraceToNdjson)', ()
       at += t.bytes.length;
       for (let k = -3; k <= 3; k++) cuts.push(at + k);
     }
-    await assertSame(bytes, cuts, { normalized: true, meta: true });
+    await assertSame(bytes, cuts, { normalized: true, meta: true }, workers);
   });
 
   it('cuts inside multi-byte UTF-8 characters, CRLF, invalid UTF-8, blank lines, no final newline', async () => {
@@ -159,12 +167,12 @@ describe('the parse hot path (lineChunksFromStream → parseStraceToNdjson)', ()
       '1 20:53:07.000007 close(3) = 0';
     const bytes = Buffer.concat([Buffer.from(text), Buffer.from([0xe2, 0x82, 0x0a]), Buffer.from('1 20:53:07.000008 getpid() = 1 \xff\n', 'latin1')]);
     for (let size = 1; size <= 9; size++) {
-      await assertSame(bytes, everyNth(bytes, size), { normalized: true, meta: true });
+      await assertSame(bytes, everyNth(bytes, size), { normalized: true, meta: true }, workers);
     }
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 12 }), async (cuts) => {
-        await assertSame(bytes, cuts, { normalized: true });
-        await assertSame(bytes.subarray(0, bytes.length - 1), cuts); // no final newline
+        await assertSame(bytes, cuts, { normalized: true }, workers);
+        await assertSame(bytes.subarray(0, bytes.length - 1), cuts, {}, workers); // no final newline
       }),
       { numRuns: 200 },
     );
@@ -175,7 +183,7 @@ describe('the parse hot path (lineChunksFromStream → parseStraceToNdjson)', ()
     const text = `1 brk(NULL) = 0x1\n1 write(1, "${long}", 300) = 300\n1 brk(NULL) = 0x2\n1 write(1, "${long}", 300) = 300\r\n\n1 write(1, "${long}"`;
     const bytes = Buffer.from(text);
     for (const size of [7, 64, 100, 250, 333, 1000]) {
-      const run = await chunked(bytes, everyNth(bytes, size), { maxLineBytes: 200 });
+      const run = await chunked(bytes, everyNth(bytes, size), { maxLineBytes: 200 }, workers);
       assert.deepEqual(run.warnings, ['in:2: line too long', 'in:4: line too long', 'in:6: line too long'], `pieces of ${size}`);
       assert.equal(run.stdout, (await perLine(bytes, everyNth(bytes, size), { maxLineBytes: 200 })).stdout);
     }
@@ -184,29 +192,15 @@ describe('the parse hot path (lineChunksFromStream → parseStraceToNdjson)', ()
   it('an onInvalidLine that throws ends the stream after writing everything before that line', async () => {
     const bytes = Buffer.from('1 brk(NULL) = 0x1\n1 brk(NULL) = 0x2\nnot strace\n1 brk(NULL) = 0x3\n');
     for (const size of [5, 1000]) {
-      const run = await chunked(bytes, everyNth(bytes, size), { strict: true });
+      const run = await chunked(bytes, everyNth(bytes, size), { strict: true }, workers);
       assert.deepEqual(run.warnings, ['error: in:3: not a strace line']);
       assert.equal(run.stdout.split('\n').length - 1, 2);
-      await assertSame(bytes, everyNth(bytes, size), { strict: true });
+      await assertSame(bytes, everyNth(bytes, size), { strict: true }, workers);
     }
   });
 
   it('empty input: nothing out', async () => {
-    assert.deepEqual(await chunked(Buffer.alloc(0), []), { stdout: '', warnings: [] });
-    await assertSame(Buffer.from('\n\n'), [1]);
-  });
-});
-
-describe('StraceChunkParser', () => {
-  it('hands on text in batches of about batchChars, each made of whole NDJSON lines', () => {
-    const batches: string[] = [];
-    const parser = new StraceChunkParser({ toJson: parsedRecordToJson, maxLineBytes: 1000, batchChars: 200, onText: (text) => batches.push(text) });
-    parser.pushLines('1 brk(NULL) = 0x1\n'.repeat(20));
-    parser.end();
-    parser.flush();
-    assert.ok(batches.length > 3, `${batches.length} batches`);
-    for (const batch of batches) assert.ok(batch.endsWith('}\n') && batch.startsWith('{'));
-    assert.equal(batches.join('').split('\n').length - 1, 20);
-    assert.equal(parser.lines, 20);
+    assert.deepEqual(await chunked(Buffer.alloc(0), [], {}, workers), { stdout: '', warnings: [] });
+    await assertSame(Buffer.from('\n\n'), [1], {}, workers);
   });
 });

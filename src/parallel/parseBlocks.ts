@@ -1,0 +1,445 @@
+/**
+ * The two halves of the parallel `parse`.
+ *
+ * Scanning a strace line and writing its JSON is nearly all of the work, and
+ * for most lines it needs nothing from the lines before; pairing
+ * `<unfinished ...>` with `<... resumed>`, the pid of unprefixed lines, -r
+ * sums and midnights do. So a worker's BlockScanner scans a block of lines on
+ * its own and writes the JSON of each plain syscall line with its best guess
+ * of pid and time, and describes every line in `ops`. The main thread's
+ * ParseAssembler replays the ops, in input order, through the one real
+ * StraceParser: it decides each event's pid and time and sends the written
+ * bytes on when the guess was right (patching -r and -t times in place; a
+ * time is always 27 characters), and rewrites the pid otherwise. Every other
+ * line (unfinished, resumed, `= ?`, signals, exits, strace messages, invalid
+ * lines, getpid-like calls without a prefix) goes to the parser as text. The
+ * output is byte for byte what the parser writes alone
+ * (test/parallel/parseBlocks.test.ts splits every fixture everywhere).
+ */
+
+import type { TraceRecord } from '../event.js';
+import { forEachLine } from '../io.js';
+import { eventJsonHead, eventJsonTail, normalizedNaming, normalizedRecordToJson, parsedRecordToJson, type ParsedEvent } from '../strace/json.js';
+import { newScannedLine, scanStraceLine } from '../strace/line.js';
+import { PrebuiltStamp, SELF_PID_CALLS, StraceParser, type PrebuiltLine, type StraceParserOptions } from '../strace/parser.js';
+import { TraceClock, writeIsoTime, type TraceClockOptions } from '../strace/timestamps.js';
+
+/** Op codes, each followed by its operands in `ops`. */
+const OP_SKIP = 0; // count: lines that are blank or strace's chatter
+const OP_TEXT = 1; // (none): the next line of `lines`, for the parser to read
+const OP_OVERSIZED = 2; // length: a line over the length cap
+const OP_EVENT = 3; // stampKind | day << 2, prefixPid, stamp, guessedPid, timeStart, end: a plain syscall line written to `bytes`
+
+const INT32_MAX = 0x7fffffff;
+const DAY_PREFIX_LENGTH = 11;
+const STAMP_KIND_BITS = 2;
+/** `{"pid":` */
+const PID_KEY_LENGTH = 7;
+
+export interface ScanOptions extends TraceClockOptions {
+  /** Canonical names, category and raw_name (parse's default) rather than strace's names. */
+  normalize: boolean;
+  maxLineBytes: number;
+}
+
+/** What the main thread knows when it hands a block out: the scanner's guesses. */
+export interface BlockHint {
+  /** The pid of unprefixed lines now (0: unknown). */
+  pid: number;
+}
+
+/** A scanned block: the JSON of its plain syscall lines and how to replay every line. */
+export interface ScannedBlock {
+  /** UTF-8 JSON lines, each with its "\n", in line order. */
+  bytes: Uint8Array;
+  ops: Int32Array;
+  /** The lines of OP_TEXT, in order. */
+  lines: string[];
+}
+
+/** Worker half: a block of whole lines → ScannedBlock. No state is kept from one block to the next. */
+export class BlockScanner {
+  private readonly scanned = newScannedLine();
+  private readonly event: ParsedEvent & { ret_path: string | undefined } = {
+    pid: 0,
+    name: '',
+    args: '',
+    ret: '',
+    latency_ns: 0,
+    error: '',
+    timestamp: '',
+    ret_path: undefined,
+  };
+
+  constructor(private readonly options: ScanOptions) {}
+
+  scan(text: string, hint: BlockHint): ScannedBlock {
+    const out = new BlockWriter(text.length);
+    const lines: string[] = [];
+    const { normalize, maxLineBytes } = this.options;
+    const s = this.scanned;
+    const e = this.event;
+    // Midnights are counted from the block's first line, -r sums not at all: the parser puts both right.
+    const clock = new TraceClock(this.options);
+    let skipped = 0;
+    const flushSkipped = (): void => {
+      if (skipped > 0) out.op2(OP_SKIP, skipped);
+      skipped = 0;
+    };
+    const asText = (line: string): void => {
+      flushSkipped();
+      out.op1(OP_TEXT);
+      lines.push(line);
+    };
+
+    forEachLine(
+      text,
+      maxLineBytes,
+      (line) => {
+        scanStraceLine(line, s);
+        const kind = s.kind;
+        if (kind === 'blank' || kind === 'info') {
+          skipped++;
+          return;
+        }
+        if (kind !== 'syscall' || s.ret === '?' || s.pid > INT32_MAX || (s.pid < 0 && SELF_PID_CALLS.has(s.name))) return asText(line);
+        let stampKind: number = PrebuiltStamp.FIXED;
+        let stamp = 0;
+        let time = clock.startIso;
+        if (s.stampKind === 'clock') {
+          stampKind = PrebuiltStamp.CLOCK;
+          stamp = TraceClock.secondOfDay(line, s.stampStart);
+          time = clock.read(line, 'clock', s.stampStart, s.stampEnd);
+          stampKind |= clock.day << STAMP_KIND_BITS;
+        } else if (s.stampKind === 'seconds') {
+          stamp = TraceClock.relativeMicros(line, s.stampStart, s.stampEnd);
+          if (stamp > INT32_MAX) return asText(line);
+          if (stamp >= 0) stampKind = PrebuiltStamp.RELATIVE;
+          else time = clock.read(line, 'seconds', s.stampStart, s.stampEnd);
+        }
+        flushSkipped();
+        const guessedPid = s.pid >= 0 ? s.pid : hint.pid;
+        e.pid = guessedPid;
+        e.name = s.name;
+        e.args = s.args;
+        e.ret = s.ret;
+        e.latency_ns = s.latencyNs;
+        e.error = s.error;
+        e.ret_path = s.retPath === '' ? undefined : s.retPath;
+        const naming = normalize ? normalizedNaming(s.name) : undefined;
+        const head = eventJsonHead(e, naming === undefined ? s.name : naming.name);
+        const timeStart = out.text(head);
+        out.text(time);
+        const end = out.text(eventJsonTail(e, naming === undefined ? '}\n' : naming.tail + '\n'));
+        out.opEvent(stampKind, s.pid, stamp, guessedPid, timeStart, end);
+      },
+      (length) => {
+        flushSkipped();
+        out.op2(OP_OVERSIZED, length);
+      },
+    );
+    flushSkipped();
+    return { ...out.finish(), lines };
+  }
+}
+
+/**
+ * The scanner's output buffer: JSON text is gathered in ~64 KiB strings and
+ * encoded into one growing byte buffer; ops keep offsets, which are turned
+ * from characters into bytes for a batch that was not all ASCII.
+ */
+class BlockWriter {
+  private bytes: Buffer;
+  private size = 0;
+  private batch = '';
+  private ops = new Int32Array(4096);
+  private opCount = 0;
+  /** Index in ops of the first OP_EVENT of the batch. */
+  private batchFirstOp = -1;
+
+  constructor(inputLength: number) {
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(64 * 1024, inputLength * 3));
+  }
+
+  /** Appends JSON text; returns the byte offset (in characters while batched) right after it. */
+  text(text: string): number {
+    this.batch += text;
+    return this.size + this.batch.length;
+  }
+
+  op1(code: number): void {
+    this.reserve(1);
+    this.ops[this.opCount++] = code;
+  }
+
+  op2(code: number, operand: number): void {
+    this.reserve(2);
+    this.ops[this.opCount++] = code;
+    this.ops[this.opCount++] = operand;
+  }
+
+  opEvent(stampKind: number, prefixPid: number, stamp: number, guessedPid: number, timeStart: number, end: number): void {
+    this.reserve(7);
+    const ops = this.ops;
+    let n = this.opCount;
+    if (this.batchFirstOp === -1) this.batchFirstOp = n;
+    ops[n++] = OP_EVENT;
+    ops[n++] = stampKind;
+    ops[n++] = prefixPid;
+    ops[n++] = stamp;
+    ops[n++] = guessedPid;
+    ops[n++] = timeStart;
+    ops[n++] = end;
+    this.opCount = n;
+    if (this.batch.length >= 64 * 1024) this.flushBatch();
+  }
+
+  finish(): { bytes: Uint8Array; ops: Int32Array } {
+    this.flushBatch();
+    return { bytes: this.bytes.subarray(0, this.size), ops: this.ops.subarray(0, this.opCount) };
+  }
+
+  private reserve(count: number): void {
+    if (this.opCount + count <= this.ops.length) return;
+    const grown = new Int32Array(this.ops.length * 2);
+    grown.set(this.ops.subarray(0, this.opCount));
+    this.ops = grown;
+  }
+
+  private flushBatch(): void {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = '';
+    const base = this.size;
+    if (this.bytes.length - base < batch.length * 3) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, base + batch.length * 3));
+      this.bytes.copy(grown, 0, 0, base);
+      this.bytes = grown;
+    }
+    const written = this.bytes.write(batch, base);
+    this.size = base + written;
+    if (written !== batch.length) this.toByteOffsets(batch, base);
+    this.batchFirstOp = -1;
+  }
+
+  /** A batch with non-ASCII characters: its ops' offsets, counted in characters, are recounted in bytes. */
+  private toByteOffsets(batch: string, base: number): void {
+    const ops = this.ops;
+    let chars = 0;
+    let bytes = 0;
+    const toBytes = (offset: number): number => {
+      const at = offset - base;
+      bytes += Buffer.byteLength(batch.slice(chars, at));
+      chars = at;
+      return base + bytes;
+    };
+    for (let i = this.batchFirstOp; i < this.opCount; ) {
+      const code = ops[i];
+      if (code === OP_EVENT) {
+        ops[i + 5] = toBytes(ops[i + 5]!);
+        ops[i + 6] = toBytes(ops[i + 6]!);
+        i += 7;
+      } else {
+        i += code === OP_TEXT ? 1 : 2;
+      }
+    }
+  }
+}
+
+/** A plain syscall line of a scanned block, as the parser sees it, with where its JSON is. */
+class PrebuiltEvent implements PrebuiltLine {
+  pid = 0;
+  stampKind: PrebuiltStamp = PrebuiltStamp.FIXED;
+  stamp = 0;
+  time = 0;
+  /** The day the scanner wrote in a CLOCK time. */
+  writtenDay = 0;
+  guessedPid = 0;
+  bytes: Uint8Array = EMPTY;
+  start = 0;
+  timeStart = 0;
+  end = 0;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export interface AssemblerOptions extends StraceParserOptions {
+  /** Canonical names, category and raw_name (parse's default) rather than strace's names: as the scanner's. */
+  normalize: boolean;
+  maxLineBytes: number;
+  /** Told about each line skipped for its length (1-based line number, characters). It may throw to stop. */
+  onOversizedLine?: (lineNumber: number, length: number) => void;
+}
+
+/**
+ * Main-thread half, and the whole of `parse` when there are no workers:
+ * lines (`pushLines`) or scanned blocks (`pushBlock`) in, in input order;
+ * NDJSON bytes out (`take`).
+ */
+export class ParseAssembler {
+  private readonly parser: StraceParser<PrebuiltEvent>;
+  private readonly toJson: (record: TraceRecord) => string;
+  private readonly maxLineBytes: number;
+  private readonly onOversizedLine: ((lineNumber: number, length: number) => void) | undefined;
+  private parts: Uint8Array[] = [];
+  private partsSize = 0;
+  /** JSON lines of records the parser made itself, not yet encoded. */
+  private text = '';
+  /** Scanned bytes going out as they are: [runStart, runEnd) of runBytes. */
+  private runBytes: Uint8Array | undefined;
+  private runStart = 0;
+  private runEnd = 0;
+  /** The last prebuilt event written (to tell whether the parser kept hold of one). */
+  private written: PrebuiltEvent | undefined;
+
+  constructor(options: AssemblerOptions) {
+    this.toJson = options.normalize ? normalizedRecordToJson : parsedRecordToJson;
+    this.maxLineBytes = options.maxLineBytes;
+    this.onOversizedLine = options.onOversizedLine;
+    this.parser = new StraceParser<PrebuiltEvent>(options, (record) => {
+      if (record instanceof PrebuiltEvent) this.writePrebuilt(record);
+      else {
+        this.closeRun();
+        this.text += this.toJson(record) + '\n';
+        if (this.text.length >= 64 * 1024) this.flushText();
+      }
+    });
+  }
+
+  /** Lines read so far. */
+  get lines(): number {
+    return this.parser.lines;
+  }
+
+  /** The guesses for a block handed out now. */
+  hint(): BlockHint {
+    return { pid: this.parser.unprefixedPidNow };
+  }
+
+  /** Parses every line of `lines`, each ending in "\n" (a last line without one is read to the end); a CR before the newline is dropped. */
+  pushLines(lines: string): void {
+    forEachLine(lines, this.maxLineBytes, this.pushLine, this.pushOversized);
+  }
+
+  private readonly pushLine = (line: string): void => this.parser.push(line);
+
+  /** Counts a line that was too long to keep: reported, then read as a blank line. */
+  readonly pushOversized = (length: number): void => {
+    this.onOversizedLine?.(this.parser.lines + 1, length);
+    this.parser.push('');
+  };
+
+  /** Replays a block a BlockScanner scanned (the lines right after those pushed so far). */
+  pushBlock(block: ScannedBlock): void {
+    const { ops, bytes, lines } = block;
+    const parser = this.parser;
+    let line = 0;
+    let start = 0;
+    // One event object serves line after line until the parser holds one back (pid not known yet).
+    let spare: PrebuiltEvent | undefined;
+    for (let i = 0; i < ops.length; ) {
+      switch (ops[i]) {
+        case OP_EVENT: {
+          const event = spare ?? new PrebuiltEvent();
+          const kindAndDay = ops[i + 1]!;
+          event.stampKind = (kindAndDay & ((1 << STAMP_KIND_BITS) - 1)) as PrebuiltStamp;
+          event.writtenDay = kindAndDay >> STAMP_KIND_BITS;
+          event.pid = ops[i + 2]!;
+          event.stamp = ops[i + 3]!;
+          event.guessedPid = ops[i + 4]!;
+          event.bytes = bytes;
+          event.start = start;
+          event.timeStart = ops[i + 5]!;
+          event.end = start = ops[i + 6]!;
+          this.written = undefined;
+          parser.pushPrebuilt(event);
+          spare = this.written === event ? event : undefined;
+          i += 7;
+          break;
+        }
+        case OP_SKIP:
+          parser.skipLines(ops[i + 1]!);
+          i += 2;
+          break;
+        case OP_TEXT:
+          parser.push(lines[line++]!);
+          i += 1;
+          break;
+        default:
+          this.pushOversized(ops[i + 1]!);
+          i += 2;
+      }
+    }
+  }
+
+  /** Ends the trace: calls never resumed are emitted, held events are released. */
+  end(): void {
+    this.parser.end();
+  }
+
+  /** The NDJSON bytes completed since the last call (whole lines), as one or a few buffers. */
+  take(): Uint8Array[] {
+    this.closeRun();
+    this.flushText();
+    const parts = this.parts;
+    this.parts = [];
+    const size = this.partsSize;
+    this.partsSize = 0;
+    // Many small pieces (pids rewritten, records made here) go out as one buffer.
+    return parts.length > 8 ? [Buffer.concat(parts, size)] : parts;
+  }
+
+  private writePrebuilt(event: PrebuiltEvent): void {
+    this.written = event;
+    const bytes = event.bytes;
+    // The time: an -r one is always written here; a -t/-tt one only when its day is not the one the scanner assumed.
+    if (event.stampKind === PrebuiltStamp.RELATIVE) writeIsoTime(event.time, bytes, event.timeStart);
+    else if (event.stampKind === PrebuiltStamp.CLOCK && event.time !== event.writtenDay) {
+      writeAscii(bytes, event.timeStart, this.parser.dayPrefix(event.time), DAY_PREFIX_LENGTH);
+    }
+    let from = event.start;
+    if (event.pid !== event.guessedPid) {
+      this.closeRun();
+      this.text += '{"pid":' + event.pid;
+      this.flushText();
+      from += PID_KEY_LENGTH + digitCount(event.guessedPid);
+    } else if (bytes === this.runBytes && from === this.runEnd && this.text.length === 0) {
+      this.runEnd = event.end;
+      return;
+    }
+    this.closeRun();
+    this.flushText();
+    this.runBytes = bytes;
+    this.runStart = from;
+    this.runEnd = event.end;
+  }
+
+  private closeRun(): void {
+    if (this.runEnd > this.runStart) this.push(this.runBytes!.subarray(this.runStart, this.runEnd));
+    this.runStart = this.runEnd;
+  }
+
+  private flushText(): void {
+    if (this.text.length === 0) return;
+    this.push(Buffer.from(this.text));
+    this.text = '';
+  }
+
+  private push(part: Uint8Array): void {
+    this.parts.push(part);
+    this.partsSize += part.length;
+  }
+}
+
+function digitCount(n: number): number {
+  let digits = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    digits++;
+  }
+  return digits;
+}
+
+function writeAscii(bytes: Uint8Array, at: number, text: string, length: number): void {
+  for (let i = 0; i < length; i++) bytes[at + i] = text.charCodeAt(i);
+}

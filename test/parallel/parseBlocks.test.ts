@@ -1,0 +1,205 @@
+/**
+ * The parallel parse's two halves, on this thread: BlockScanner (each block
+ * scanned alone, as a worker does) then ParseAssembler.pushBlock must write
+ * byte for byte what ParseAssembler.pushLines writes (StraceParser reading
+ * every line itself, pinned to the per-line path in
+ * test/operators/parseStraceToNdjson.test.ts), with the same warnings and
+ * line numbers — wherever the blocks are cut, and whatever the scanner was
+ * told to guess (the pid of unprefixed lines is only a guess).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { BlockScanner, ParseAssembler, type BlockHint } from '../../src/parallel/parseBlocks.js';
+
+const traceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/strace');
+const traces = readdirSync(traceDir)
+  .filter((f) => f.endsWith('.txt'))
+  .sort()
+  .map((f) => ({ name: f, text: readFileSync(path.join(traceDir, f), 'utf8') }));
+
+interface Options {
+  normalize?: boolean;
+  meta?: boolean;
+  maxLineBytes?: number;
+}
+
+type Guess = 'now' | ((block: number) => BlockHint);
+
+interface Run {
+  out: string;
+  warnings: string[];
+}
+
+function assemblerFor(options: Options, warnings: string[]): ParseAssembler {
+  return new ParseAssembler({
+    date: '2026-11-27',
+    normalize: options.normalize === true,
+    emitMeta: options.meta,
+    maxLineBytes: options.maxLineBytes ?? 4096,
+    onInvalidLine: (line, reason) => warnings.push(`${line}: ${reason}`),
+    onOversizedLine: (line, length) => warnings.push(`${line}: too long (${length})`),
+  });
+}
+
+function oneThread(text: string, options: Options = {}): Run {
+  const warnings: string[] = [];
+  const assembler = assemblerFor(options, warnings);
+  assembler.pushLines(text);
+  assembler.end();
+  return { out: Buffer.concat(assembler.take()).toString(), warnings };
+}
+
+/** Cuts `text` before the lines numbered in `cuts` (0-based) and scans each block alone. */
+function inBlocks(text: string, cuts: readonly number[], options: Options = {}, guess: Guess = 'now'): Run {
+  const warnings: string[] = [];
+  const assembler = assemblerFor(options, warnings);
+  const scanner = new BlockScanner({ date: '2026-11-27', normalize: options.normalize === true, maxLineBytes: options.maxLineBytes ?? 4096 });
+  const lines = text.split(/(?<=\n)/);
+  const bounds = [...new Set([0, ...cuts.filter((c) => c > 0 && c < lines.length), lines.length])].sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  for (let b = 0; b + 1 < bounds.length; b++) {
+    const block = lines.slice(bounds[b], bounds[b + 1]).join('');
+    assembler.pushBlock(scanner.scan(block, guess === 'now' ? assembler.hint() : guess(b)));
+    out.push(...assembler.take());
+  }
+  assembler.end();
+  out.push(...assembler.take());
+  return { out: Buffer.concat(out).toString(), warnings };
+}
+
+function every(n: number, text: string): number[] {
+  const count = text.split('\n').length;
+  const cuts: number[] = [];
+  for (let at = n; at < count; at += n) cuts.push(at);
+  return cuts;
+}
+
+function assertSame(text: string, cuts: readonly number[], options: Options = {}, guess: Guess = 'now'): void {
+  const expected = oneThread(text, options);
+  const actual = inBlocks(text, cuts, options, guess);
+  assert.equal(actual.out, expected.out);
+  assert.deepEqual(actual.warnings, expected.warnings);
+}
+
+const wrongGuesses: Guess = (block) => ({ pid: block % 2 === 0 ? 0 : 4242 });
+
+describe('BlockScanner + ParseAssembler', () => {
+  it('every fixture trace, cut every 1, 7 and 300 lines, with right and wrong guesses, raw and normalised', () => {
+    for (const { name, text } of traces) {
+      for (const options of [{}, { normalize: true, meta: true }] satisfies Options[]) {
+        assert.ok(oneThread(text, options).out.length > 0, name);
+        for (const n of [1, 7, 300]) {
+          for (const guess of ['now', wrongGuesses] satisfies Guess[]) {
+            const expected = oneThread(text, options);
+            const actual = inBlocks(text, every(n, text), options, guess);
+            assert.equal(actual.out, expected.out, `${name} every ${n} ${JSON.stringify(options)}`);
+            assert.deepEqual(actual.warnings, expected.warnings, name);
+          }
+        }
+      }
+    }
+  });
+
+  it('all fixture traces back to back (pids, -r sums and clocks carried across traces), cut at random', () => {
+    const text = traces.map((t) => t.text).join('');
+    const lineCount = text.split('\n').length;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: lineCount - 1 }), { maxLength: 40 }), fc.boolean(), (cuts, wrong) => {
+        assertSame(text, cuts, { normalize: true, meta: true }, wrong ? wrongGuesses : 'now');
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('-t/-tt stamps crossing midnight twice, in whatever block the crossing falls', () => {
+    const text = [
+      '1 22:00:00 getpid() = 1',
+      '1 23:59:59.500000 getpid() = 1',
+      '1 00:00:01.25 getpid() = 1',
+      '1 12:00:00 getpid() = 1',
+      '1 23:59:58 getpid() = 1',
+      '1 00:00:02.123456789 getpid() = 1',
+      '1 00:00:03 read(0, "", 1) = 0',
+    ].join('\n');
+    for (const n of [1, 2, 3, 4]) assertSame(text, every(n, text));
+    const { out } = oneThread(text);
+    assert.match(out, /"timestamp":"2026-11-29T00:00:03\.000000Z"/);
+  });
+
+  it('-r sums, a delta too big for the scanner, no stamp at all', () => {
+    const text = [
+      '     0.000100 brk(NULL) = 0x1',
+      '     0.000200 brk(NULL) = 0x2',
+      '  2200.000001 brk(NULL) = 0x3',
+      '     1.5 brk(NULL) = 0x4',
+      'brk(NULL) = 0x5',
+    ].join('\n');
+    for (const n of [1, 2, 5]) assertSame(text, every(n, text), {}, wrongGuesses);
+  });
+
+  it('pids beyond 32 bits, unprefixed lines before the pid is known, getpid teaching it in a later block', () => {
+    const text = [
+      'brk(NULL) = 0x1',
+      'openat(AT_FDCWD, "/x", O_RDONLY) = -1 ENOENT (No such file or directory)',
+      'set_tid_address(0x7f) = 777',
+      'brk(NULL) = 0x2',
+      '9999999999 brk(NULL) = 0x3',
+      '778 brk(NULL) = 0x4',
+      'brk(NULL) = 0x5',
+      '+++ exited with 0 +++',
+      'brk(NULL) = 0x6',
+    ].join('\n');
+    for (const n of [1, 2, 3]) {
+      assertSame(text, every(n, text), { meta: true });
+      assertSame(text, every(n, text), { meta: true }, wrongGuesses);
+    }
+  });
+
+  it('more unprefixed lines than the pid look-ahead before the pid is known', () => {
+    const text = [...Array.from({ length: 300 }, (_, i) => `brk(NULL) = 0x${i}`), 'getpid() = 55', 'brk(NULL) = 0x1'].join('\n');
+    for (const n of [1, 100, 255, 257]) assertSame(text, every(n, text), {}, wrongGuesses);
+  });
+
+  it('non-ASCII arguments in blocks of more than one batch (byte offsets), CRLF', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      lines.push(i % 7 === 0 ? `1 write(1, "é€😀 ${i}", 12) = 12\r` : `1 read(3, "plain ${i}", 64) = 9 <0.000002>`);
+    }
+    const text = lines.join('\n');
+    for (const n of [1000, 3000]) assertSame(text, every(n, text), { normalize: true });
+  });
+
+  it('the strace -c table ends the events; invalid and oversized lines keep their numbers', () => {
+    const text = [
+      '1 brk(NULL) = 0x1',
+      'garbage',
+      `1 write(1, "${'A'.repeat(200)}", 200) = 200`,
+      '1 brk(NULL) = 0x2',
+      '% time     seconds  usecs/call     calls    errors syscall',
+      '------ ----------- ----------- --------- --------- ----------------',
+      '1 brk(NULL) = 0x3',
+      'garbage after the table',
+    ].join('\n');
+    for (const n of [1, 2, 3, 5]) assertSame(text, every(n, text), { maxLineBytes: 100 });
+    const { out, warnings } = oneThread(text, { maxLineBytes: 100 });
+    assert.equal(out.split('\n').length - 1, 2);
+    assert.deepEqual(warnings, ['2: not a strace line', '3: too long (225)']);
+  });
+
+  it('unfinished calls resumed across blocks, and calls never resumed', () => {
+    const text = [
+      '1 read(0,  <unfinished ...>',
+      '2 wait4(-1,  <unfinished ...>',
+      '1 <... read resumed>"x", 1) = 1',
+      '3 futex(0x1, FUTEX_WAIT, 0, NULL <unfinished ...>',
+      '1 brk(NULL) = 0x1',
+      '2 <... wait4 resumed>NULL, 0, NULL) = 3',
+      '1 exit_group(0) = ?',
+    ].join('\n');
+    for (const n of [1, 2, 3]) assertSame(text, every(n, text), { normalize: true, meta: true });
+  });
+});
