@@ -107,7 +107,8 @@ export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): Operat
       let paused = false;
 
       const emit = (): void => {
-        for (const part of assembler.take()) subscriber.next(part);
+        const ndjson = assembler.take();
+        if (ndjson !== undefined) subscriber.next(ndjson);
       };
       const fail = (error: unknown): void => {
         // Whatever was parsed before the failing line still goes out, as with one emission per line.

@@ -281,9 +281,10 @@ export class ParseAssembler {
   private readonly toJson: (record: TraceRecord) => string;
   private readonly maxLineBytes: number;
   private readonly onOversizedLine: ((lineNumber: number, length: number) => void) | undefined;
-  private parts: Uint8Array[] = [];
-  private partsSize = 0;
-  /** JSON lines of records the parser made itself, not yet encoded. */
+  /** The NDJSON not taken yet: out[0, size). */
+  private out: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
+  private size = 0;
+  /** JSON lines of records the parser made itself, not yet in `out`. */
   private text = '';
   /** Scanned bytes going out as they are: [runStart, runEnd) of runBytes. */
   private runBytes: Uint8Array | undefined;
@@ -301,7 +302,7 @@ export class ParseAssembler {
       else {
         this.closeRun();
         this.text += this.toJson(record) + '\n';
-        if (this.text.length >= 64 * 1024) this.flushText();
+        if (this.text.length >= 16 * 1024) this.flushText();
       }
     });
   }
@@ -333,6 +334,7 @@ export class ParseAssembler {
   pushBlock(block: ScannedBlock): void {
     const { ops, bytes, lines } = block;
     const parser = this.parser;
+    this.reserve(bytes.length);
     let line = 0;
     let start = 0;
     // One event object serves line after line until the parser holds one back (pid not known yet).
@@ -377,16 +379,16 @@ export class ParseAssembler {
     this.parser.end();
   }
 
-  /** The NDJSON bytes completed since the last call (whole lines), as one or a few buffers. */
-  take(): Uint8Array[] {
+  /** The NDJSON bytes completed since the last call (whole lines), if any. */
+  take(): Uint8Array | undefined {
     this.closeRun();
     this.flushText();
-    const parts = this.parts;
-    this.parts = [];
-    const size = this.partsSize;
-    this.partsSize = 0;
-    // Many small pieces (pids rewritten, records made here) go out as one buffer.
-    return parts.length > 8 ? [Buffer.concat(parts, size)] : parts;
+    if (this.size === 0) return undefined;
+    const taken = this.out.subarray(0, this.size);
+    // The next buffer: as big as this one turned out to be (the blocks are much alike).
+    this.out = Buffer.allocUnsafeSlow(Math.max(64 * 1024, this.size));
+    this.size = 0;
+    return taken;
   }
 
   private writePrebuilt(event: PrebuiltEvent): void {
@@ -401,7 +403,6 @@ export class ParseAssembler {
     if (event.pid !== event.guessedPid) {
       this.closeRun();
       this.text += '{"pid":' + event.pid;
-      this.flushText();
       from += PID_KEY_LENGTH + digitCount(event.guessedPid);
     } else if (bytes === this.runBytes && from === this.runEnd && this.text.length === 0) {
       this.runEnd = event.end;
@@ -415,19 +416,29 @@ export class ParseAssembler {
   }
 
   private closeRun(): void {
-    if (this.runEnd > this.runStart) this.push(this.runBytes!.subarray(this.runStart, this.runEnd));
+    const length = this.runEnd - this.runStart;
+    if (length > 0) {
+      this.reserve(length);
+      this.out.set(this.runBytes!.subarray(this.runStart, this.runEnd), this.size);
+      this.size += length;
+    }
     this.runStart = this.runEnd;
   }
 
   private flushText(): void {
-    if (this.text.length === 0) return;
-    this.push(Buffer.from(this.text));
+    const text = this.text;
+    if (text.length === 0) return;
+    this.reserve(text.length * 3);
+    this.size += this.out.write(text, this.size);
     this.text = '';
   }
 
-  private push(part: Uint8Array): void {
-    this.parts.push(part);
-    this.partsSize += part.length;
+  /** Room for `bytes` more in `out`. */
+  private reserve(bytes: number): void {
+    if (this.size + bytes <= this.out.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.out.length * 2, this.size + bytes));
+    this.out.copy(grown, 0, 0, this.size);
+    this.out = grown;
   }
 }
 

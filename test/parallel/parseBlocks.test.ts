@@ -50,7 +50,7 @@ function oneThread(text: string, options: Options = {}): Run {
   const assembler = assemblerFor(options, warnings);
   assembler.pushLines(text);
   assembler.end();
-  return { out: Buffer.concat(assembler.take()).toString(), warnings };
+  return { out: Buffer.from(assembler.take() ?? []).toString(), warnings };
 }
 
 /** Cuts `text` before the lines numbered in `cuts` (0-based) and scans each block alone. */
@@ -64,10 +64,10 @@ function inBlocks(text: string, cuts: readonly number[], options: Options = {}, 
   for (let b = 0; b + 1 < bounds.length; b++) {
     const block = lines.slice(bounds[b], bounds[b + 1]).join('');
     assembler.pushBlock(scanner.scan(block, guess === 'now' ? assembler.hint() : guess(b)));
-    out.push(...assembler.take());
+    out.push(assembler.take() ?? new Uint8Array(0));
   }
   assembler.end();
-  out.push(...assembler.take());
+  out.push(assembler.take() ?? new Uint8Array(0));
   return { out: Buffer.concat(out).toString(), warnings };
 }
 
