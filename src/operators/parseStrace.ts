@@ -1,7 +1,7 @@
 import { Observable, takeWhile, type OperatorFunction } from 'rxjs';
 import type { TraceRecord } from '../event.js';
 import { DEFAULT_MAX_LINE_BYTES, decodeLines, type FlowControl, type LineBlock } from '../io.js';
-import { ParseAssembler, type ScannedBlock, type ScanOptions } from '../parallel/parseBlocks.js';
+import { ParseAssembler, type RecycledMemory, type ScannedBlock, type ScanOptions } from '../parallel/parseBlocks.js';
 import type { ParsePool } from '../parallel/parsePool.js';
 import { StraceParser } from '../strace/parser.js';
 
@@ -103,6 +103,8 @@ export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): Operat
       /** Chunks handed to the pool (or behind one that was), in input order. */
       const queue: Array<{ block?: ScannedBlock; oversized?: number; error?: unknown; done: boolean }> = [];
       let parsedHere = 0;
+      /** Memory of blocks done with, sent back to the workers with the next blocks. */
+      const recycled: RecycledMemory[] = [];
       let sourceDone = false;
       let paused = false;
 
@@ -120,8 +122,13 @@ export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): Operat
           const item = queue.shift()!;
           try {
             if (item.error !== undefined) throw item.error;
-            if (item.block !== undefined) assembler.pushBlock(item.block);
-            else assembler.pushOversized(item.oversized!);
+            if (item.block !== undefined) {
+              assembler.pushBlock(item.block);
+              const memory = assembler.recyclable(item.block);
+              if (memory !== undefined && recycled.length < maxQueued) recycled.push(memory);
+            } else {
+              assembler.pushOversized(item.oversized!);
+            }
           } catch (error) {
             fail(error);
             return;
@@ -170,7 +177,7 @@ export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): Operat
           queue.push(item);
           // Its memory goes to the worker: a block in a buffer of its own (lineBlocksFromStream's) is not copied again.
           const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : new Uint8Array(chunk);
-          pool.scan(own, scanOptions, assembler.hint()).then(
+          pool.scan(own, scanOptions, assembler.hint(), recycled.pop()).then(
             (block) => {
               item.block = block;
               item.done = true;

@@ -48,6 +48,12 @@ export interface BlockHint {
   pid: number;
 }
 
+/** The memory of a ScannedBlock done with, for the next one. */
+export interface RecycledMemory {
+  bytes: ArrayBuffer;
+  ops: ArrayBuffer;
+}
+
 /** A scanned block: the JSON of its plain syscall lines and how to replay every line. */
 export interface ScannedBlock {
   /** UTF-8 JSON lines, each with its "\n", in line order. */
@@ -73,8 +79,9 @@ export class BlockScanner {
 
   constructor(private readonly options: ScanOptions) {}
 
-  scan(text: string, hint: BlockHint): ScannedBlock {
-    const out = new BlockWriter(text.length);
+  /** Scans `text`; the memory of a block done with (`recycled`) is written over rather than allocating anew. */
+  scan(text: string, hint: BlockHint, recycled?: RecycledMemory): ScannedBlock {
+    const out = new BlockWriter(text.length, recycled);
     const lines: string[] = [];
     const { normalize, maxLineBytes } = this.options;
     const s = this.scanned;
@@ -152,13 +159,16 @@ class BlockWriter {
   private bytes: Buffer;
   private size = 0;
   private batch = '';
-  private ops = new Int32Array(4096);
+  private ops: Int32Array;
   private opCount = 0;
   /** Index in ops of the first OP_EVENT of the batch. */
   private batchFirstOp = -1;
 
-  constructor(inputLength: number) {
-    this.bytes = Buffer.allocUnsafeSlow(Math.max(64 * 1024, inputLength * 3));
+  constructor(inputLength: number, recycled?: RecycledMemory) {
+    const size = Math.max(64 * 1024, inputLength * 3);
+    // Fresh memory costs a page fault per 4 KiB on first touch: the buffers of a block done with are reused.
+    this.bytes = recycled !== undefined && recycled.bytes.byteLength >= size ? Buffer.from(recycled.bytes) : Buffer.allocUnsafeSlow(size);
+    this.ops = recycled !== undefined ? new Int32Array(recycled.ops) : new Int32Array(4096);
   }
 
   /** Appends JSON text; returns the byte offset (in characters while batched) right after it. */
@@ -372,6 +382,18 @@ export class ParseAssembler {
           i += 2;
       }
     }
+    // Nothing but held events refers to the block's memory after this (see recyclable).
+    this.closeRun();
+  }
+
+  /**
+   * The memory of a block pushed, once nothing refers to it any more (its
+   * bytes were copied out, and the parser holds no event of it back), else
+   * undefined.
+   */
+  recyclable(block: ScannedBlock): RecycledMemory | undefined {
+    if (this.parser.holding) return undefined;
+    return { bytes: block.bytes.buffer as ArrayBuffer, ops: block.ops.buffer as ArrayBuffer };
   }
 
   /** Ends the trace: calls never resumed are emitted, held events are released. */

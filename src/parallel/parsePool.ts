@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { BlockHint, ScannedBlock, ScanOptions } from './parseBlocks.js';
+import type { BlockHint, RecycledMemory, ScannedBlock, ScanOptions } from './parseBlocks.js';
 import { startWorker } from './workers.js';
 
 export interface ScanRequest {
@@ -15,6 +15,8 @@ export interface ScanRequest {
   bytes: Uint8Array;
   options: ScanOptions;
   hint: BlockHint;
+  /** Memory of a block done with, to write this one's results into (transferred). */
+  recycled?: RecycledMemory;
 }
 
 export type ScanReply = { id: number; block: ScannedBlock; error?: undefined } | { id: number; error: string };
@@ -39,14 +41,16 @@ export class ParsePool {
   constructor(readonly size: number) {}
 
   /** Scans a block of whole lines on the next worker; `bytes` must own its buffer, which is handed over. */
-  scan(bytes: Uint8Array, options: ScanOptions, hint: BlockHint): Promise<ScannedBlock> {
+  scan(bytes: Uint8Array, options: ScanOptions, hint: BlockHint, recycled?: RecycledMemory): Promise<ScannedBlock> {
     const workers = (this.workers ??= this.start());
     const id = this.nextId++;
     return new Promise<ScannedBlock>((resolve, reject) => {
       if (this.waiting.size === 0) for (const worker of workers) worker.ref();
       this.waiting.set(id, { resolve, reject });
-      const request: ScanRequest = { id, bytes, options, hint };
-      workers[id % workers.length]!.postMessage(request, [bytes.buffer as ArrayBuffer]);
+      const request: ScanRequest = { id, bytes, options, hint, recycled };
+      const transfer = [bytes.buffer as ArrayBuffer];
+      if (recycled !== undefined) transfer.push(recycled.bytes, recycled.ops);
+      workers[id % workers.length]!.postMessage(request, transfer);
     });
   }
 

@@ -7,7 +7,7 @@ import type { ScanReply, ScanRequest } from './parsePool.js';
 /** One scanner per set of options (one per input file at most). */
 const scanners = new Map<string, BlockScanner>();
 
-parentPort!.on('message', ({ id, bytes, options, hint }: ScanRequest) => {
+parentPort!.on('message', ({ id, bytes, options, hint, recycled }: ScanRequest) => {
   let reply: ScanReply;
   const transfer: ArrayBuffer[] = [];
   try {
@@ -17,7 +17,7 @@ parentPort!.on('message', ({ id, bytes, options, hint }: ScanRequest) => {
       scanner = new BlockScanner(options);
       scanners.set(key, scanner);
     }
-    const block = scanner.scan(decodeLines(bytes), hint);
+    const block = scanner.scan(decodeLines(bytes), hint, recycled);
     reply = { id, block };
     transfer.push(block.bytes.buffer as ArrayBuffer, block.ops.buffer as ArrayBuffer);
   } catch (error) {

@@ -246,6 +246,11 @@ export class StraceParser<Extra extends { pid: number } = never> {
     this.lineNumber += count;
   }
 
+  /** Some records are held back until the pid of unprefixed lines is known. */
+  get holding(): boolean {
+    return this.held !== null;
+  }
+
   /** The pid an unprefixed line would get now (0 while unknown): a guess for lines scanned ahead. */
   get unprefixedPidNow(): number {
     return this.unprefixedPid === UNKNOWN ? 0 : this.unprefixedPid;
