@@ -198,8 +198,18 @@ describe('BlockScanner + ParseAssembler', () => {
       '3 futex(0x1, FUTEX_WAIT, 0, NULL <unfinished ...>',
       '1 brk(NULL) = 0x1',
       '2 <... wait4 resumed>NULL, 0, NULL) = 3',
+      '4 read(0,  <unfinished ...>',
+      '4 write(1, "x", 1 <unfinished ...>',
+      '4 <... write resumed>) = 1',
+      '5 poll([{fd=3, events=POLLIN}], 1, -1 <unfinished ...>',
+      '--- SIGCHLD {si_signo=SIGCHLD} ---',
+      '5 <... poll resumed>) = 1 ([{fd=3, revents=POLLIN}])',
+      '6 nanosleep({tv_sec=1, tv_nsec=0},  <unfinished ...>',
+      '6 +++ killed by SIGKILL +++',
       '1 exit_group(0) = ?',
     ].join('\n');
-    for (const n of [1, 2, 3]) assertSame(text, every(n, text), { normalize: true, meta: true });
+    for (const n of [1, 2, 3, 4, 100]) assertSame(text, every(n, text), { normalize: true, meta: true });
+    const events = oneThread(text, { meta: true }).out.split('\n').filter((l) => l.includes('"name"'));
+    assert.ok(events.some((l) => l.includes('"name":"read"') && l.includes('"unfinished":true')));
   });
 });
