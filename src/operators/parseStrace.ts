@@ -76,6 +76,8 @@ export interface ParseStraceToNdjsonOptions extends ParseStraceOptions {
   flow?: FlowControl;
   /** Bytes parsed on this thread before blocks go to the pool (default 4 Mi): small inputs never start workers. */
   sequentialChars?: number;
+  /** Bytes of lines handed to a worker at a time (default 1 Mi, what a read from a file brings): smaller reads are gathered. */
+  blockBytes?: number;
 }
 
 /**
@@ -91,10 +93,14 @@ export interface ParseStraceToNdjsonOptions extends ParseStraceOptions {
  * lineBlocksFromStream(stream, { name }).pipe(parseStraceToNdjson({ date: '2026-11-27', normalize: false }))
  * // '24951 brk(NULL) = 0x56302b793000\n…' → <Buffer '{"pid":24951,"name":"brk",…}\n…'>
  */
+/** How long smaller reads wait to be handed out together. */
+const BATCH_WAIT_MS = 10;
+
 export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): OperatorFunction<LineBlock, Uint8Array> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const scanOptions: ScanOptions = { date: options.date, start: options.start, normalize: options.normalize, maxLineBytes };
   const sequentialChars = options.sequentialChars ?? 4 * 1024 * 1024;
+  const blockBytes = options.blockBytes ?? 1024 * 1024;
   return (chunks) =>
     new Observable<Uint8Array>((subscriber) => {
       const assembler = new ParseAssembler({ ...options, maxLineBytes });
@@ -151,9 +157,43 @@ export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): Operat
         }
       };
 
+      /** Blocks read but not handed out yet: reads from a pipe are small, and each block handed out has a cost. */
+      let batch: Uint8Array[] = [];
+      let batchBytes = 0;
+      let batchTimer: NodeJS.Timeout | undefined;
+      const handOut = (): void => {
+        if (batchTimer !== undefined) clearTimeout(batchTimer);
+        batchTimer = undefined;
+        if (batchBytes === 0 || pool === undefined) return;
+        // Its memory goes to the worker: a block in a buffer of its own (lineBlocksFromStream's) is not copied again.
+        const first = batch[0]!;
+        const bytes =
+          batch.length > 1 ? Buffer.concat(batch, batchBytes) : first.byteOffset === 0 && first.byteLength === first.buffer.byteLength ? first : new Uint8Array(first);
+        batch = [];
+        batchBytes = 0;
+        const item: (typeof queue)[number] = { done: false };
+        queue.push(item);
+        pool.scan(bytes, scanOptions, assembler.hint(), recycled.pop()).then(
+          (block) => {
+            item.block = block;
+            item.done = true;
+            drain();
+          },
+          (error: unknown) => {
+            item.error = error;
+            item.done = true;
+            drain();
+          },
+        );
+        if (!paused && queue.length >= maxQueued && options.flow !== undefined) {
+          paused = true;
+          options.flow.pause();
+        }
+      };
+
       const subscription = chunks.pipe(takeWhile(() => !subscriber.closed)).subscribe({
         next(chunk) {
-          if (pool === undefined || (queue.length === 0 && parsedHere < sequentialChars)) {
+          if (pool === undefined || (queue.length === 0 && batchBytes === 0 && parsedHere < sequentialChars)) {
             try {
               if (chunk instanceof Uint8Array) {
                 parsedHere += chunk.length;
@@ -169,39 +209,27 @@ export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): Operat
             return;
           }
           if (!(chunk instanceof Uint8Array)) {
+            handOut();
             queue.push({ oversized: chunk.oversized, done: true });
             drain();
             return;
           }
-          const item: (typeof queue)[number] = { done: false };
-          queue.push(item);
-          // Its memory goes to the worker: a block in a buffer of its own (lineBlocksFromStream's) is not copied again.
-          const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : new Uint8Array(chunk);
-          pool.scan(own, scanOptions, assembler.hint(), recycled.pop()).then(
-            (block) => {
-              item.block = block;
-              item.done = true;
-              drain();
-            },
-            (error: unknown) => {
-              item.error = error;
-              item.done = true;
-              drain();
-            },
-          );
-          if (!paused && queue.length >= maxQueued && options.flow !== undefined) {
-            paused = true;
-            options.flow.pause();
-          }
+          batch.push(chunk);
+          batchBytes += chunk.length;
+          // A live pipe is not held back for long.
+          if (batchBytes >= blockBytes) handOut();
+          else batchTimer ??= setTimeout(handOut, BATCH_WAIT_MS);
         },
         error: fail,
         complete() {
+          handOut();
           sourceDone = true;
           drain();
         },
       });
       return () => {
         subscription.unsubscribe();
+        if (batchTimer !== undefined) clearTimeout(batchTimer);
         if (paused) options.flow?.resume();
       };
     });

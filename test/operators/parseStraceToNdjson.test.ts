@@ -88,11 +88,16 @@ async function perLine(bytes: Buffer, cuts: readonly number[], options: Options 
   return { stdout: out.join(''), warnings };
 }
 
+/** Block size that gathers about two of these pieces. */
+function blockBytes(cuts: readonly number[]): number {
+  return cuts.length < 2 ? 1 : Math.max(1, cuts[1]! - cuts[0]!) + 1;
+}
+
 /** Two workers for the runs that scan every block on other threads. */
 const pool = new ParsePool(2);
 after(() => pool.close());
 
-/** The hot path; with `workers`, every block after the first is scanned on the pool's threads. */
+/** The hot path; with `workers`, every piece read is scanned on the pool's threads (odd pieces alone, even ones in pairs). */
 async function chunked(bytes: Buffer, cuts: readonly number[], options: Options = {}, workers = false): Promise<Run> {
   const warnings: string[] = [];
   const ndjson = lineBlocksFromStream(streamOf(bytes, cuts), { name: 'in', maxLineBytes: options.maxLineBytes }).pipe(
@@ -103,6 +108,7 @@ async function chunked(bytes: Buffer, cuts: readonly number[], options: Options 
       maxLineBytes: options.maxLineBytes,
       pool: workers ? pool : undefined,
       sequentialChars: 0,
+      blockBytes: workers ? blockBytes(cuts) : undefined,
       onInvalidLine: (lineNumber, reason) => {
         if (options.strict) throw new Error(`in:${lineNumber}: ${reason}`);
         warnings.push(`in:${lineNumber}: ${reason}`);
@@ -202,5 +208,35 @@ describe(`the parse hot path (lineBlocksFromStream → parseStraceToNdjson${work
   it('empty input: nothing out', async () => {
     assert.deepEqual(await chunked(Buffer.alloc(0), [], {}, workers), { stdout: '', warnings: [] });
     await assertSame(Buffer.from('\n\n'), [1], {}, workers);
+  });
+});
+
+describe('parseStraceToNdjson with workers on a live pipe', () => {
+  it('small reads are gathered for a moment, not held back until a full block', async () => {
+    const lines = ['1 brk(NULL) = 0x1\n', '1 brk(NULL) = 0x2\n', '1 read(0, "x", 1) = 1\n', '1 brk(NULL) = 0x3\n'];
+    const source = new Readable({ read() {} });
+    let pushed = 0;
+    const timer = setInterval(() => {
+      source.push(lines[pushed++]);
+      if (pushed === lines.length) {
+        clearInterval(timer);
+        setTimeout(() => source.push(null), 200);
+      }
+    }, 60);
+    const arrivals: number[] = [];
+    const out: string[] = [];
+    await lastValueFrom(
+      lineBlocksFromStream(source, { name: 'in' }).pipe(
+        parseStraceToNdjson({ date: '2026-11-27', normalize: false, pool, sequentialChars: 0 }),
+        map((bytes) => {
+          arrivals.push(pushed);
+          out.push(Buffer.from(bytes).toString());
+        }),
+        toArray(),
+      ),
+    );
+    assert.equal(out.join(''), (await perLine(Buffer.from(lines.join('')), [])).stdout);
+    // The first line came out long before the input ended.
+    assert.ok(arrivals[0]! < lines.length, `arrivals after ${arrivals.join(', ')} lines pushed`);
   });
 });
