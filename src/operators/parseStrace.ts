@@ -75,7 +75,7 @@ export interface ParseStraceToNdjsonOptions extends ParseStraceOptions {
   /** Paused while the workers have enough blocks to do (the flow of the chunks' source). */
   flow?: FlowControl;
   /** Bytes parsed on this thread before blocks go to the pool (default 4 Mi): small inputs never start workers. */
-  sequentialChars?: number;
+  sequentialBytes?: number;
   /** Bytes of lines handed to a worker at a time (default 1 Mi, what a read from a file brings): smaller reads are gathered. */
   blockBytes?: number;
 }
@@ -86,7 +86,7 @@ export interface ParseStraceToNdjsonOptions extends ParseStraceOptions {
  * records each run completes (nothing for a run that completed none), so a
  * live pipe is not held back. Records, warnings and line numbers are exactly
  * `parseStrace()`'s — the same StraceParser decides every event — but
- * nothing is emitted per line. With a `pool`, runs past `sequentialChars`
+ * nothing is emitted per line. With a `pool`, runs past `sequentialBytes`
  * are scanned on worker threads and put back in order (src/parallel/parseBlocks.ts).
  *
  * @example
@@ -99,7 +99,7 @@ const BATCH_WAIT_MS = 10;
 export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): OperatorFunction<LineBlock, Uint8Array> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const scanOptions: ScanOptions = { date: options.date, start: options.start, normalize: options.normalize, maxLineBytes };
-  const sequentialChars = options.sequentialChars ?? 4 * 1024 * 1024;
+  const sequentialBytes = options.sequentialBytes ?? 4 * 1024 * 1024;
   const blockBytes = options.blockBytes ?? 1024 * 1024;
   return (chunks) =>
     new Observable<Uint8Array>((subscriber) => {
@@ -193,7 +193,7 @@ export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): Operat
 
       const subscription = chunks.pipe(takeWhile(() => !subscriber.closed)).subscribe({
         next(chunk) {
-          if (pool === undefined || (queue.length === 0 && batchBytes === 0 && parsedHere < sequentialChars)) {
+          if (pool === undefined || (queue.length === 0 && batchBytes === 0 && parsedHere < sequentialBytes)) {
             try {
               if (chunk instanceof Uint8Array) {
                 parsedHere += chunk.length;

@@ -107,7 +107,7 @@ async function chunked(bytes: Buffer, cuts: readonly number[], options: Options 
       normalize: options.normalized === true,
       maxLineBytes: options.maxLineBytes,
       pool: workers ? pool : undefined,
-      sequentialChars: 0,
+      sequentialBytes: 0,
       blockBytes: workers ? blockBytes(cuts) : undefined,
       onInvalidLine: (lineNumber, reason) => {
         if (options.strict) throw new Error(`in:${lineNumber}: ${reason}`);
@@ -227,7 +227,7 @@ describe('parseStraceToNdjson with workers on a live pipe', () => {
     const out: string[] = [];
     await lastValueFrom(
       lineBlocksFromStream(source, { name: 'in' }).pipe(
-        parseStraceToNdjson({ date: '2026-11-27', normalize: false, pool, sequentialChars: 0 }),
+        parseStraceToNdjson({ date: '2026-11-27', normalize: false, pool, sequentialBytes: 0 }),
         map((bytes) => {
           arrivals.push(pushed);
           out.push(Buffer.from(bytes).toString());
