@@ -17,7 +17,9 @@ export default class Parse extends StreamCommand {
     '(+++ … +++) lines are not events; --meta writes them as records with a "type" field.\n\n' +
     '-t/-tt stamps carry no date: --date gives it (default: the file\'s modification date in UTC, today for stdin). ' +
     '-r stamps add up from --start (default: that date at 00:00:00Z), which is also the time of every event of a trace ' +
-    'without stamps. A line that is not strace syntax is skipped with a FILE:LINE warning (--strict: exit 65).';
+    'without stamps. A line that is not strace syntax is skipped with a FILE:LINE warning (--strict: exit 65).\n\n' +
+    'Input past its first 4 MiB is scanned on worker threads when the machine has several cores (one per core, at ' +
+    'most 4; STRACECTL_WORKERS=N sets how many, 0 keeps it all on one thread). The output is the same either way.';
   static examples = [
     'stracectl parse trace.txt | stracectl top',
     'strace -f -tt -T -o trace.txt -- curl -s example.com >/dev/null; stracectl parse --date 2026-11-27 trace.txt',
