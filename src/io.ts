@@ -209,6 +209,15 @@ export function decodeLines(bytes: Uint8Array): string {
   return buffer.toString(isAscii(bytes) ? 'latin1' : 'utf8');
 }
 
+/**
+ * A block whose memory can be handed to another thread: the block itself
+ * when it is the whole of its buffer (lineBlocksFromStream's are, unless
+ * small enough to share Node's buffer pool), else a copy.
+ */
+export function transferableBytes(block: Uint8Array): Uint8Array {
+  return block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : new Uint8Array(block);
+}
+
 /** lineBlocksFromStream with each run of lines decoded to text. */
 export function lineChunksFromStream(stream: Readable, options: LineChunkSourceOptions): Observable<LineChunk> {
   return lineBlocksFromStream(stream, options).pipe(map((block) => (block instanceof Uint8Array ? decodeLines(block) : block)));

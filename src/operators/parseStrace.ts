@@ -1,6 +1,6 @@
 import { Observable, takeWhile, type OperatorFunction } from 'rxjs';
 import type { TraceRecord } from '../event.js';
-import { DEFAULT_MAX_LINE_BYTES, decodeLines, type FlowControl, type LineBlock } from '../io.js';
+import { DEFAULT_MAX_LINE_BYTES, decodeLines, transferableBytes, type FlowControl, type LineBlock } from '../io.js';
 import { ParseAssembler, type RecycledMemory, type ScannedBlock, type ScanOptions } from '../parallel/parseBlocks.js';
 import type { ParsePool } from '../parallel/parsePool.js';
 import { StraceParser } from '../strace/parser.js';
@@ -165,10 +165,8 @@ export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): Operat
         if (batchTimer !== undefined) clearTimeout(batchTimer);
         batchTimer = undefined;
         if (batchBytes === 0 || pool === undefined) return;
-        // Its memory goes to the worker: a block in a buffer of its own (lineBlocksFromStream's) is not copied again.
-        const first = batch[0]!;
-        const bytes =
-          batch.length > 1 ? Buffer.concat(batch, batchBytes) : first.byteOffset === 0 && first.byteLength === first.buffer.byteLength ? first : new Uint8Array(first);
+        // Its memory goes to the worker.
+        const bytes = transferableBytes(batch.length > 1 ? Buffer.concat(batch, batchBytes) : batch[0]!);
         batch = [];
         batchBytes = 0;
         const item: (typeof queue)[number] = { done: false };

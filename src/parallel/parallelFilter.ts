@@ -6,12 +6,10 @@
  * put back in input order. Output, diagnostics and exit statuses are the same
  * as `readRecords(…).pipe(filterEvents(…))` (test/parallel/parallelFilter.test.ts).
  */
-import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { Readable } from 'node:stream';
-import { Observable } from 'rxjs';
+import { Observable, Subscription, map, takeUntil } from 'rxjs';
 import { StracectlError } from '../errors.js';
-import { DEFAULT_MAX_LINE_BYTES, type PipelineContext } from '../io.js';
+import { DEFAULT_MAX_LINE_BYTES, lineBlocksFromInputs, transferableBytes, type LineBlock, type PipelineContext } from '../io.js';
 import type { FilterEventsOptions } from '../operators/filterEvents.js';
 import type { BlockRequest, BlockResult } from './protocol.js';
 import { startWorker } from './workers.js';
@@ -24,8 +22,6 @@ export interface ParallelFilterOptions {
   workers?: number;
   maxLineBytes?: number;
 }
-
-const NEWLINE = 10;
 
 /**
  * The kept lines of every input, in order, as UTF-8 chunks of whole lines. Bad lines are reported through the pipeline's
@@ -47,21 +43,21 @@ export function parallelFilter(ctx: PipelineContext, options: ParallelFilterOpti
     let inFlight = 0;
     let heldForWorkers = false;
     let readingDone = false;
-    let stopped = false;
     let invalidLines = 0;
     const blockInput = new Map<number, number>(); // seq → input index
     const results = new Map<number, BlockResult>();
     let lineBase = 0;
     let lineBaseInput = 0;
-    let stream: Readable | undefined;
+    /** Reading the inputs (closed on failure: nothing more is read). */
+    const reading = new Subscription();
 
     const fail = (error: unknown): void => {
-      stopReading();
+      reading.unsubscribe();
       subscriber.error(error);
     };
 
     const finishIfDone = (): void => {
-      if ((readingDone || stopped) && nextToEmit === nextSeq && !subscriber.closed) {
+      if (readingDone && nextToEmit === nextSeq && !subscriber.closed) {
         if (invalidLines > 0) ctx.diagnostics.info(`skipped ${invalidLines} invalid line${invalidLines === 1 ? '' : 's'}`);
         subscriber.complete();
       }
@@ -123,96 +119,29 @@ export function parallelFilter(ctx: PipelineContext, options: ParallelFilterOpti
       results.set(seq, { seq, kept: new Uint8Array(0), keptCount: 0, invalid: [[0, `line too long (${length} bytes)`]], lineCount: 1 });
     };
 
-    const readInput = (input: number): void => {
-      if (input >= inputs.length || stopped) {
-        readingDone = true;
-        emitInOrder();
-        return;
-      }
-      const file = inputs[input]!;
-      const current: Readable = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
-      stream = current;
-      let carry: Buffer[] = [];
-      let carryLength = 0;
-      let skippedLength = -1; // ≥ 0 while skipping the rest of an oversized line
-
-      const onData = (chunk: Buffer): void => {
-        let start = 0;
-        if (skippedLength >= 0) {
-          const newline = chunk.indexOf(NEWLINE);
-          if (newline === -1) {
-            skippedLength += chunk.length;
-            return;
-          }
-          postOversized(input, skippedLength + newline);
-          skippedLength = -1;
-          start = newline + 1;
-        }
-        const lastNewline = chunk.lastIndexOf(NEWLINE);
-        if (lastNewline < start) {
-          carry.push(chunk.subarray(start));
-          carryLength += chunk.length - start;
-          if (carryLength > maxLineBytes) {
-            skippedLength = carryLength;
-            carry = [];
-            carryLength = 0;
-          }
-          return;
-        }
-        // Copy: the block's memory is transferred to the worker.
-        const block = Buffer.allocUnsafeSlow(carryLength + lastNewline + 1 - start);
-        let offset = 0;
-        for (const part of carry) offset += part.copy(block, offset);
-        chunk.copy(block, offset, start, lastNewline + 1);
-        carry = lastNewline + 1 < chunk.length ? [Buffer.from(chunk.subarray(lastNewline + 1))] : [];
-        carryLength = chunk.length - lastNewline - 1;
-        post(input, block);
-        emitInOrder();
-      };
-      const onEnd = (): void => {
-        detach();
-        if (skippedLength >= 0) postOversized(input, skippedLength);
-        else if (carryLength > 0) post(input, Buffer.concat(carry, carryLength));
-        readInput(input + 1);
-      };
-      const onError = (error: NodeJS.ErrnoException): void => {
-        fail(
-          error.code === 'ENOENT' || error.code === 'EACCES' || error.code === 'EISDIR'
-            ? new StracectlError('FILE_NOT_FOUND', `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
-            : error,
-        );
-      };
-      const detach = (): void => {
-        current.off('data', onData);
-        current.off('end', onEnd);
-        current.off('error', onError);
-        ctx.flow.detach(current);
-        if (stream === current) stream = undefined;
-        if (current === process.stdin) current.pause();
-        else current.destroy();
-      };
-      current.on('data', onData);
-      current.once('end', onEnd);
-      current.once('error', onError);
-      ctx.flow.attach(current);
-      stopReading = () => {
-        stopped = true;
-        detach();
-      };
-    };
-
-    let stopReading = (): void => {
-      stopped = true;
-    };
-    const stopSubscription = ctx.stop$.subscribe(() => {
-      stopReading();
-      emitInOrder();
+    // Each input's blocks of whole lines, tagged with the input's index (files are read one after the other).
+    let inputIndex = -1;
+    const blocks = lineBlocksFromInputs(inputs, { flow: ctx.flow, maxLineBytes }, () => {
+      const input = ++inputIndex;
+      return map((block: LineBlock) => ({ input, block }));
     });
-    readInput(0);
+    reading.add(
+      blocks.pipe(takeUntil(ctx.stop$)).subscribe({
+        next: ({ input, block }) => {
+          if (block instanceof Uint8Array) post(input, transferableBytes(block));
+          else postOversized(input, block.oversized);
+          emitInOrder();
+        },
+        error: fail,
+        complete: () => {
+          readingDone = true;
+          emitInOrder();
+        },
+      }),
+    );
 
     return () => {
-      stopSubscription.unsubscribe();
-      stopReading();
+      reading.unsubscribe();
       if (heldForWorkers) ctx.flow.resume();
       for (const worker of workers) void worker.terminate();
     };
