@@ -53,6 +53,13 @@ function secondPrefix(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().slice(0, 20);
 }
 
+/** The whole seconds of a `N.ffffff` stamp: the digits of line[start, dot) (the scanner checked them). */
+function wholeSeconds(line: string, start: number, dot: number): number {
+  let whole = 0;
+  for (let i = start; i < dot; i++) whole = whole * 10 + (line.charCodeAt(i) - 48);
+  return whole;
+}
+
 /** The first six digits after the dot (zeros added), in microseconds; digits beyond are cut, as strace cuts. */
 function fractionMicros(line: string, fracStart: number, end: number): number {
   let micros = 0;
@@ -160,12 +167,10 @@ export class TraceClock {
   }
 
   private seconds(line: string, start: number, end: number): string {
-    const delta = TraceClock.relativeMicros(line, start, end);
-    if (delta >= 0) return this.addRelative(delta);
-    let whole = 0;
-    let i = start;
-    for (let c = line.charCodeAt(i); c !== 46; c = line.charCodeAt(++i)) whole = whole * 10 + (c - 48);
-    const fracStart = i + 1;
+    const dot = line.indexOf('.', start);
+    const whole = wholeSeconds(line, start, dot);
+    const fracStart = dot + 1;
+    if (whole < ABSOLUTE_SECONDS) return this.addRelative(whole * 1_000_000 + fractionMicros(line, fracStart, end));
     if (whole !== this.cachedSecond) {
       this.cachedSecond = whole;
       this.cachedPrefix = secondPrefix(whole);
@@ -180,11 +185,9 @@ export class TraceClock {
    * -1 when it reads as -ttt (10^8 s or more).
    */
   static relativeMicros(line: string, start: number, end: number): number {
-    let whole = 0;
-    let i = start;
-    for (let c = line.charCodeAt(i); c !== 46; c = line.charCodeAt(++i)) whole = whole * 10 + (c - 48);
-    if (whole >= ABSOLUTE_SECONDS) return -1;
-    return whole * 1_000_000 + fractionMicros(line, i + 1, end);
+    const dot = line.indexOf('.', start);
+    const whole = wholeSeconds(line, start, dot);
+    return whole >= ABSOLUTE_SECONDS ? -1 : whole * 1_000_000 + fractionMicros(line, dot + 1, end);
   }
 
   /** Adds the next -r delta (microseconds) and returns the time it makes. */
