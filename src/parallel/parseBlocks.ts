@@ -317,11 +317,6 @@ export class ParseAssembler {
     });
   }
 
-  /** Lines read so far. */
-  get lines(): number {
-    return this.parser.lines;
-  }
-
   /** The guesses for a block handed out now. */
   hint(): BlockHint {
     return { pid: this.parser.unprefixedPidNow };
