@@ -283,6 +283,20 @@ export class Diagnostics {
   }
 }
 
+const lentBytes = new WeakMap<Uint8Array, () => void>();
+
+/**
+ * Marks output bytes as lent: `onWritten` is called once the writer
+ * (BatchedWriter.writeBytes) has written them all out, so their producer can
+ * fill the memory again — fresh memory for every chunk costs page faults and
+ * garbage collections. Bytes never written (a consumer that keeps them, a
+ * reader gone) are simply never given back.
+ */
+export function lend(bytes: Uint8Array, onWritten: () => void): Uint8Array {
+  lentBytes.set(bytes, onWritten);
+  return bytes;
+}
+
 /**
  * Batches output lines into few large writes. A batch goes out when it
  * reaches `maxBatchBytes` or at the next turn of the event loop, so a live
@@ -318,11 +332,11 @@ export class BatchedWriter {
     else if (this.scheduled === undefined) this.scheduled = setImmediate(this.flush);
   }
 
-  /** Queues bytes that already hold whole lines, after what was queued before. */
+  /** Queues bytes that already hold whole lines, after what was queued before; bytes lent (`lend`) are given back once written. */
   writeBytes(chunk: Uint8Array): void {
     if (this.closedByReader) return;
     this.flush();
-    this.send(chunk);
+    this.send(chunk, lentBytes.get(chunk));
   }
 
   /** Writes whatever is queued now. */
@@ -338,8 +352,13 @@ export class BatchedWriter {
     this.send(text);
   };
 
-  private send(data: string | Uint8Array): void {
-    const accepted = this.out.write(data);
+  private send(data: string | Uint8Array, onWritten?: () => void): void {
+    const accepted =
+      onWritten === undefined
+        ? this.out.write(data)
+        : this.out.write(data, (error) => {
+            if (!error) onWritten();
+          });
     if (!accepted && !this.waitingForDrain) {
       this.waitingForDrain = true;
       this.options.flow?.pause();

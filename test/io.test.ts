@@ -1,10 +1,10 @@
-/** lineChunksFromStream: runs of whole lines, the cap on lines that outgrow it across reads, stopping; linesFromStream on top of it. */
+/** lineChunksFromStream: runs of whole lines, the cap on lines that outgrow it across reads, stopping; linesFromStream on top of it; BatchedWriter giving lent bytes back. */
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { lastValueFrom, take, toArray } from 'rxjs';
-import { lineChunksFromStream, linesFromStream, type LineChunk } from '../src/io.js';
+import { BatchedWriter, lend, lineChunksFromStream, linesFromStream, type LineChunk } from '../src/io.js';
 
 function chunksOf(pieces: Array<string | Buffer>, maxLineBytes?: number): Promise<LineChunk[]> {
   return lastValueFrom(lineChunksFromStream(Readable.from(pieces.map((p) => Buffer.from(p))), { name: 'in', maxLineBytes }).pipe(toArray()));
@@ -65,5 +65,42 @@ describe('linesFromStream', () => {
     });
     assert.deepEqual(await lastValueFrom(lines.pipe(toArray())), ['ok', '', '', 'last']);
     assert.deepEqual(reported, [['in:2', 7], ['in:3', 8]]);
+  });
+});
+
+/** A destination whose writes complete only when the test says so. */
+function heldDestination(): { out: Writable; written: string[]; complete: (error?: Error) => void } {
+  const pending: Array<(error?: Error) => void> = [];
+  const written: string[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      written.push(chunk.toString());
+      pending.push(callback);
+    },
+  });
+  return { out, written, complete: (error) => pending.shift()!(error) };
+}
+
+describe('BatchedWriter.writeBytes', () => {
+  it('gives lent bytes back once they are written, not before, and not when the write failed (reader gone)', async () => {
+    const { out, written, complete } = heldDestination();
+    const writer = new BatchedWriter(out);
+    const given: string[] = [];
+    writer.writeBytes(lend(Buffer.from('a\n'), () => given.push('a')));
+    writer.writeBytes(Buffer.from('b\n'));
+    writer.writeBytes(lend(Buffer.from('c\n'), () => given.push('c')));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(written, ['a\n']);
+    assert.deepEqual(given, []);
+    complete();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(given, ['a']);
+    complete();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(written, ['a\n', 'b\n', 'c\n']);
+    complete(Object.assign(new Error('reader gone'), { code: 'EPIPE' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(given, ['a']);
+    assert.equal(writer.closed, true);
   });
 });

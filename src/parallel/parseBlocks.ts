@@ -18,7 +18,7 @@
  */
 
 import type { TraceRecord } from '../event.js';
-import { forEachLine } from '../io.js';
+import { forEachLine, lend } from '../io.js';
 import { eventJsonHead, eventJsonTail, normalizedNaming, normalizedRecordToJson, parsedRecordToJson, type ParsedEvent } from '../strace/json.js';
 import { newScannedLine, scanStraceLine } from '../strace/line.js';
 import { PrebuiltStamp, SELF_PID_CALLS, StraceParser, type PrebuiltLine, type StraceParserOptions } from '../strace/parser.js';
@@ -35,6 +35,8 @@ const DAY_PREFIX_LENGTH = 11;
 const STAMP_KIND_BITS = 2;
 /** `{"pid":` */
 const PID_KEY_LENGTH = 7;
+/** Output buffers kept to fill again once written: a few cover the chunks a writer has in flight. */
+const MAX_SPARE_BUFFERS = 4;
 
 export interface ScanOptions extends TraceClockOptions {
   /** Canonical names, category and raw_name (parse's default) rather than strace's names. */
@@ -294,6 +296,8 @@ export class ParseAssembler {
   /** The NDJSON not taken yet: out[0, size). */
   private out: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
   private size = 0;
+  /** Buffers taken and written out since (see take). */
+  private readonly spare: Buffer[] = [];
   /** JSON lines of records the parser made itself, not yet in `out`. */
   private text = '';
   /** Scanned bytes going out as they are: [runStart, runEnd) of runBytes. */
@@ -396,14 +400,22 @@ export class ParseAssembler {
     this.parser.end();
   }
 
-  /** The NDJSON bytes completed since the last call (whole lines), if any. */
+  /**
+   * The NDJSON bytes completed since the last call (whole lines), if any.
+   * They are lent (io.ts `lend`): once a BatchedWriter has written them, their
+   * memory is filled again — fresh memory for every chunk cost page faults and
+   * garbage collections (V8 counts each new buffer, and collects at a limit).
+   */
   take(): Uint8Array | undefined {
     this.closeRun();
     this.flushText();
     if (this.size === 0) return undefined;
-    const taken = this.out.subarray(0, this.size);
-    // The next buffer: as big as this one turned out to be (the blocks are much alike).
-    this.out = Buffer.allocUnsafeSlow(Math.max(64 * 1024, this.size));
+    const out = this.out;
+    const taken = lend(out.subarray(0, this.size), () => {
+      if (this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(out);
+    });
+    // The next buffer: one written out already, else one as big as this one turned out to be (the blocks are much alike).
+    this.out = this.spare.pop() ?? Buffer.allocUnsafeSlow(Math.max(64 * 1024, this.size));
     this.size = 0;
     return taken;
   }
@@ -418,10 +430,17 @@ export class ParseAssembler {
     }
     let from = event.start;
     if (event.pid !== event.guessedPid) {
-      this.closeRun();
-      this.text += '{"pid":' + event.pid;
-      from += PID_KEY_LENGTH + digitCount(event.guessedPid);
-    } else if (bytes === this.runBytes && from === this.runEnd && this.text.length === 0) {
+      const digits = digitCount(event.guessedPid);
+      if (digitCount(event.pid) === digits) {
+        // As long as the guess (a trace's pids mostly are): written over it, the line stays in the run.
+        writeDigits(bytes, from + PID_KEY_LENGTH, event.pid, digits);
+      } else {
+        this.closeRun();
+        this.text += '{"pid":' + event.pid;
+        from += PID_KEY_LENGTH + digits;
+      }
+    }
+    if (bytes === this.runBytes && from === this.runEnd && this.text.length === 0) {
       this.runEnd = event.end;
       return;
     }
@@ -466,6 +485,15 @@ function digitCount(n: number): number {
     digits++;
   }
   return digits;
+}
+
+/** Writes the `digits` decimal digits of `n` at bytes[at…]. */
+function writeDigits(bytes: Uint8Array, at: number, n: number, digits: number): void {
+  for (let i = at + digits - 1; i >= at; i--) {
+    const rest = Math.floor(n / 10);
+    bytes[i] = 48 + n - rest * 10;
+    n = rest;
+  }
 }
 
 function writeAscii(bytes: Uint8Array, at: number, text: string, length: number): void {

@@ -10,9 +10,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { BatchedWriter } from '../../src/io.js';
 import { BlockScanner, ParseAssembler, type BlockHint } from '../../src/parallel/parseBlocks.js';
 
 const traceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/strace');
@@ -27,7 +29,7 @@ interface Options {
   maxLineBytes?: number;
 }
 
-type Guess = 'now' | ((block: number) => BlockHint);
+type Guess = 'now' | ((block: number, now: BlockHint) => BlockHint);
 
 interface Run {
   out: string;
@@ -63,7 +65,7 @@ function inBlocks(text: string, cuts: readonly number[], options: Options = {}, 
   const out: Uint8Array[] = [];
   for (let b = 0; b + 1 < bounds.length; b++) {
     const block = lines.slice(bounds[b], bounds[b + 1]).join('');
-    assembler.pushBlock(scanner.scan(block, guess === 'now' ? assembler.hint() : guess(b)));
+    assembler.pushBlock(scanner.scan(block, guess === 'now' ? assembler.hint() : guess(b, assembler.hint())));
     out.push(assembler.take() ?? new Uint8Array(0));
   }
   assembler.end();
@@ -86,14 +88,16 @@ function assertSame(text: string, cuts: readonly number[], options: Options = {}
 }
 
 const wrongGuesses: Guess = (block) => ({ pid: block % 2 === 0 ? 0 : 4242 });
+/** Wrong, but mostly as long as the right pid (the assembler writes those over the guess in place). */
+const nearbyGuesses: Guess = (block, now) => ({ pid: now.pid + 1 + (block % 2) });
 
 describe('BlockScanner + ParseAssembler', () => {
-  it('every fixture trace, cut every 1, 7 and 300 lines, with right and wrong guesses, raw and normalised', () => {
+  it('every fixture trace, cut every 1, 7 and 300 lines, with right and wrong guesses (of other lengths and of the same), raw and normalised', () => {
     for (const { name, text } of traces) {
       for (const options of [{}, { normalize: true, meta: true }] satisfies Options[]) {
         assert.ok(oneThread(text, options).out.length > 0, name);
         for (const n of [1, 7, 300]) {
-          for (const guess of ['now', wrongGuesses] satisfies Guess[]) {
+          for (const guess of ['now', wrongGuesses, nearbyGuesses] satisfies Guess[]) {
             const expected = oneThread(text, options);
             const actual = inBlocks(text, every(n, text), options, guess);
             assert.equal(actual.out, expected.out, `${name} every ${n} ${JSON.stringify(options)}`);
@@ -108,8 +112,8 @@ describe('BlockScanner + ParseAssembler', () => {
     const text = traces.map((t) => t.text).join('');
     const lineCount = text.split('\n').length;
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: lineCount - 1 }), { maxLength: 40 }), fc.boolean(), (cuts, wrong) => {
-        assertSame(text, cuts, { normalize: true, meta: true }, wrong ? wrongGuesses : 'now');
+      fc.property(fc.array(fc.integer({ min: 1, max: lineCount - 1 }), { maxLength: 40 }), fc.constantFrom<Guess>('now', wrongGuesses, nearbyGuesses), (cuts, guess) => {
+        assertSame(text, cuts, { normalize: true, meta: true }, guess);
       }),
       { numRuns: 30 },
     );
@@ -211,5 +215,34 @@ describe('BlockScanner + ParseAssembler', () => {
     for (const n of [1, 2, 3, 4, 100]) assertSame(text, every(n, text), { normalize: true, meta: true });
     const events = oneThread(text, { meta: true }).out.split('\n').filter((l) => l.includes('"name"'));
     assert.ok(events.some((l) => l.includes('"name":"read"') && l.includes('"unfinished":true')));
+  });
+
+  it('a chunk taken is not written over before a BatchedWriter wrote it out; its memory is filled again after', async () => {
+    const assembler = assemblerFor({}, []);
+    const lines = traces.find((t) => t.name === 'perl_socketpair_fork.txt')!.text.split(/(?<=\n)/);
+    const quarter = Math.floor(lines.length / 4);
+    const parts = [0, 1, 2, 3].map((q) => lines.slice(q * quarter, q === 3 ? lines.length : (q + 1) * quarter).join(''));
+    const taken: Uint8Array[] = [];
+    const takePart = (q: number): Uint8Array => {
+      assembler.pushLines(parts[q]!);
+      if (q === 3) assembler.end();
+      const chunk = assembler.take()!;
+      taken.push(chunk);
+      return chunk;
+    };
+    const first = takePart(0);
+    const firstText = Buffer.from(first).toString();
+    const second = takePart(1);
+    assert.ok(second.buffer !== first.buffer, 'a chunk not written yet is not filled again');
+    assert.equal(Buffer.from(first).toString(), firstText);
+
+    const writer = new BatchedWriter(new Writable({ write: (_chunk, _encoding, done) => done() }));
+    writer.writeBytes(first);
+    await writer.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    takePart(2);
+    const last = takePart(3);
+    assert.ok(last.buffer === first.buffer, 'the memory of the chunk written is filled again');
+    assert.equal(firstText + taken.slice(1).map((chunk) => Buffer.from(chunk).toString()).join(''), oneThread(lines.join('')).out);
   });
 });
