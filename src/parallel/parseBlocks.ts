@@ -19,7 +19,7 @@
 
 import type { TraceRecord } from '../event.js';
 import { forEachLine, lend } from '../io.js';
-import { eventJsonHead, eventJsonTail, normalizedNaming, normalizedRecordToJson, parsedRecordToJson, type ParsedEvent } from '../strace/json.js';
+import { eventJsonHead, eventJsonTail, normalizedNaming, normalizedRecordToJson, parsedRecordToJson, RAW_LINE_END, type ParsedEvent } from '../strace/json.js';
 import { newScannedLine, scanStraceLine } from '../strace/line.js';
 import { PrebuiltStamp, SELF_PID_CALLS, StraceParser, type PrebuiltLine, type StraceParserOptions } from '../strace/parser.js';
 import { TraceClock, writeIsoTime, type TraceClockOptions } from '../strace/timestamps.js';
@@ -139,7 +139,8 @@ export class BlockScanner {
         const head = eventJsonHead(e, naming === undefined ? s.name : naming.name);
         const timeStart = out.text(head);
         out.text(time);
-        const end = out.text(eventJsonTail(e, naming === undefined ? '}\n' : naming.tail + '\n'));
+        const lineEnd = naming === undefined ? RAW_LINE_END : naming.lineEnd;
+        const end = out.text(e.ret_path === undefined ? lineEnd : eventJsonTail(e, lineEnd.slice(1)));
         out.opEvent(stampKind, s.pid, stamp, guessedPid, timeStart, end);
       },
       (length) => {

@@ -85,19 +85,30 @@ export function eventJsonTail(e: ParsedEvent, tail: string): string {
   return text + tail;
 }
 
+/** A raw name's canonical name and the JSON of the fields normalize() adds. */
+export interface NormalizedNaming {
+  name: string;
+  /** The fields, closing brace included. */
+  tail: string;
+  /** The end of an event line without ret_path or unfinished: the timestamp's closing quote, `tail` and the newline. */
+  lineEnd: string;
+}
+
 /** The canonical name of a raw name and the JSON of the fields normalize() adds (closing brace included). */
-export function normalizedNaming(rawName: string): { name: string; tail: string } {
+export function normalizedNaming(rawName: string): NormalizedNaming {
   return normalizedNames.get(rawName) ?? learnName(rawName);
 }
 
-/** raw name → its canonical name and the JSON of the fields normalize() adds (closing brace included). */
-const normalizedNames = new Map<string, { name: string; tail: string }>();
+/** The end of an event line without ret_path or unfinished, when not normalised. */
+export const RAW_LINE_END = '"}\n';
 
-function learnName(rawName: string): { name: string; tail: string } {
+const normalizedNames = new Map<string, NormalizedNaming>();
+
+function learnName(rawName: string): NormalizedNaming {
   const name = canonicalName(rawName);
   let tail = ',"category":"' + categoryOf(name) + '"';
   if (name !== rawName) tail += ',"raw_name":"' + rawName + '"';
-  const names = { name, tail: tail + '}' };
+  const names = { name, tail: tail + '}', lineEnd: '"' + tail + '}\n' };
   // Names are word characters from the trace: a hostile one could hold millions of distinct ones.
   if (normalizedNames.size >= 4096) normalizedNames.clear();
   normalizedNames.set(rawName, names);
