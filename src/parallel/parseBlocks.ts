@@ -19,7 +19,7 @@
 
 import type { TraceRecord } from '../event.js';
 import { forEachLine, lend } from '../io.js';
-import { eventJsonHead, eventJsonTail, normalizedNaming, normalizedRecordToJson, parsedRecordToJson, RAW_LINE_END, type ParsedEvent } from '../strace/json.js';
+import { eventJsonHead, eventJsonTail, normalizedNaming, normalizedRecordToJson, parsedRecordToJson, RAW_LINE_END } from '../strace/json.js';
 import { newScannedLine, scanStraceLine } from '../strace/line.js';
 import { PrebuiltStamp, SELF_PID_CALLS, StraceParser, type PrebuiltLine, type StraceParserOptions } from '../strace/parser.js';
 import { TraceClock, writeIsoTime, type TraceClockOptions } from '../strace/timestamps.js';
@@ -68,16 +68,6 @@ export interface ScannedBlock {
 /** Worker half: a block of whole lines → ScannedBlock. No state is kept from one block to the next. */
 export class BlockScanner {
   private readonly scanned = newScannedLine();
-  private readonly event: ParsedEvent & { ret_path: string | undefined } = {
-    pid: 0,
-    name: '',
-    args: '',
-    ret: '',
-    latency_ns: 0,
-    error: '',
-    timestamp: '',
-    ret_path: undefined,
-  };
 
   constructor(private readonly options: ScanOptions) {}
 
@@ -87,7 +77,6 @@ export class BlockScanner {
     const lines: string[] = [];
     const { normalize, maxLineBytes } = this.options;
     const s = this.scanned;
-    const e = this.event;
     // Midnights are counted from the block's first line, -r sums not at all: the parser puts both right.
     const clock = new TraceClock(this.options);
     let skipped = 0;
@@ -128,19 +117,12 @@ export class BlockScanner {
         }
         flushSkipped();
         const guessedPid = s.pid >= 0 ? s.pid : hint.pid;
-        e.pid = guessedPid;
-        e.name = s.name;
-        e.args = s.args;
-        e.ret = s.ret;
-        e.latency_ns = s.latencyNs;
-        e.error = s.error;
-        e.ret_path = s.retPath === '' ? undefined : s.retPath;
         const naming = normalize ? normalizedNaming(s.name) : undefined;
-        const head = eventJsonHead(e, naming === undefined ? s.name : naming.name);
+        const head = eventJsonHead(guessedPid, naming === undefined ? s.name : naming.name, s.args, s.ret, s.latencyNs, s.error);
         const timeStart = out.text(head);
         out.text(time);
         const lineEnd = naming === undefined ? RAW_LINE_END : naming.lineEnd;
-        const end = out.text(e.ret_path === undefined ? lineEnd : eventJsonTail(e, lineEnd.slice(1)));
+        const end = out.text(s.retPath === '' ? lineEnd : eventJsonTail(s.retPath, undefined, lineEnd.slice(1)));
         out.opEvent(stampKind, s.pid, stamp, guessedPid, timeStart, end);
       },
       (length) => {

@@ -35,7 +35,7 @@ export function parsedRecordToJson(record: TraceRecord): string {
   const { category, raw_name } = e;
   if (raw_name !== undefined) tail = ',"raw_name":"' + (raw_name as string) + '"' + tail;
   if (category !== undefined) tail = ',"category":"' + (category as string) + '"' + tail;
-  return eventJsonHead(e, e.name) + e.timestamp + eventJsonTail(e, tail);
+  return eventJsonHead(e.pid, e.name, e.args, e.ret, e.latency_ns, e.error) + e.timestamp + eventJsonTail(e.ret_path as string | undefined, e.unfinished as boolean | undefined, tail);
 }
 
 /**
@@ -48,7 +48,7 @@ export function normalizedRecordToJson(record: TraceRecord): string {
   if (record.type !== undefined) return JSON.stringify(record);
   const e = record as ParsedEvent;
   const names = normalizedNaming(e.name);
-  return eventJsonHead(e, names.name) + e.timestamp + eventJsonTail(e, names.tail);
+  return eventJsonHead(e.pid, names.name, e.args, e.ret, e.latency_ns, e.error) + e.timestamp + eventJsonTail(e.ret_path as string | undefined, e.unfinished as boolean | undefined, names.tail);
 }
 
 export type ParsedEvent = Record<string, unknown> & { pid: number; latency_ns: number; name: string; args: string; ret: string; error: string; timestamp: string };
@@ -58,30 +58,15 @@ export type ParsedEvent = Record<string, unknown> & { pid: number; latency_ns: n
  * written with `name`. The time stamp is left out so that a line can be
  * written before its time is known (the parallel `parse`).
  */
-export function eventJsonHead(e: ParsedEvent, name: string): string {
-  return (
-    '{"pid":' +
-    e.pid +
-    ',"name":"' +
-    name +
-    '","args":' +
-    quote(e.args) +
-    ',"ret":"' +
-    e.ret +
-    '","latency_ns":' +
-    e.latency_ns +
-    ',"error":"' +
-    e.error +
-    '","timestamp":"'
-  );
+export function eventJsonHead(pid: number, name: string, args: string, ret: string, latencyNs: number, error: string): string {
+  return '{"pid":' + pid + ',"name":"' + name + '","args":' + quote(args) + ',"ret":"' + ret + '","latency_ns":' + latencyNs + ',"error":"' + error + '","timestamp":"';
 }
 
 /** An event's JSON after its timestamp's value: the closing quote, ret_path, unfinished, then `tail` (fields and the closing brace). */
-export function eventJsonTail(e: ParsedEvent, tail: string): string {
-  const { ret_path, unfinished } = e;
+export function eventJsonTail(retPath: string | undefined, unfinished: boolean | undefined, tail: string): string {
   let text = '"';
-  if (ret_path !== undefined) text += ',"ret_path":' + quote(ret_path as string);
-  if (unfinished !== undefined) text += ',"unfinished":' + (unfinished as boolean);
+  if (retPath !== undefined) text += ',"ret_path":' + quote(retPath);
+  if (unfinished !== undefined) text += ',"unfinished":' + unfinished;
   return text + tail;
 }
 
