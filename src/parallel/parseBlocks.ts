@@ -121,8 +121,10 @@ export class BlockScanner {
         const head = eventJsonHead(guessedPid, naming === undefined ? s.name : naming.name, s.args, s.ret, s.latencyNs, s.error);
         const timeStart = out.text(head);
         out.text(time);
-        const lineEnd = naming === undefined ? RAW_LINE_END : naming.lineEnd;
-        const end = out.text(s.retPath === '' ? lineEnd : eventJsonTail(s.retPath, undefined, lineEnd.slice(1)));
+        let lineEnd = naming === undefined ? RAW_LINE_END : naming.lineEnd;
+        // A -y decoration of the result is rare: that line's end is put together here.
+        if (s.retPath !== '') lineEnd = eventJsonTail(s.retPath, undefined, (naming === undefined ? '}' : naming.tail) + '\n');
+        const end = out.text(lineEnd);
         out.opEvent(stampKind, s.pid, stamp, guessedPid, timeStart, end);
       },
       (length) => {
