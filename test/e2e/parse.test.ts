@@ -199,7 +199,8 @@ describe('stracectl parse', () => {
       for (const args of [[], ['--no-normalize', '--meta'], ['--strict']]) {
         const one = run('0', ...args);
         const two = run('2', ...args);
-        assert.equal(two.status, one.status, args.join(' '));
+        // A crash shows its signal and last words.
+        assert.equal(two.status, one.status, `${args.join(' ')}: signal ${two.signal}, ${two.error?.message ?? ''}\n${two.stderr.slice(-2000)}`);
         assert.equal(two.stderr, one.stderr, args.join(' '));
         assert.ok(two.stdout === one.stdout, `${args.join(' ')}: outputs differ (${two.stdout.length} vs ${one.stdout.length} characters)`);
         assert.ok(one.stdout.length > 10_000_000, args.join(' '));
