@@ -191,7 +191,7 @@ export class TraceClock {
   }
 
   /** Adds the next -r delta (microseconds) and returns the time it makes. */
-  addRelative(micros: number): string {
+  private addRelative(micros: number): string {
     return this.format(this.addRelativeMicros(micros));
   }
 
