@@ -6,9 +6,9 @@
  */
 import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { isAscii } from 'node:buffer';
 import { Observable, Subscription, concat, defer, map, type OperatorFunction } from 'rxjs';
 import { StracectlError, diagnostic, EXIT } from './errors.js';
+import { decodeLines, forEachLine, lenderOf } from './lines.js';
 import { serializeRecord, type StatsRecord, type TraceRecord } from './event.js';
 
 /** Lines longer than this are skipped with a warning instead of buffered without bound. */
@@ -92,23 +92,6 @@ export function linesFromStream(stream: Readable, options: LineSourceOptions): O
       complete: () => subscriber.complete(),
     });
   });
-}
-
-/**
- * Calls `onLine` for each line of `lines` (a run of lines each ending in "\n"; a last one without it is
- * read to the end), without its terminator or a CR before it, and `onOversized` with the length of each
- * line longer than `maxLineBytes` instead. `stopped` is asked before each line.
- */
-export function forEachLine(lines: string, maxLineBytes: number, onLine: (line: string) => void, onOversized: (length: number) => void, stopped?: () => boolean): void {
-  const length = lines.length;
-  let start = 0;
-  while (start < length && stopped?.() !== true) {
-    let end = lines.indexOf('\n', start);
-    if (end === -1) end = length;
-    if (end - start > maxLineBytes) onOversized(end - start);
-    else onLine(lines.slice(start, end > start && lines.charCodeAt(end - 1) === 13 ? end - 1 : end));
-    start = end + 1;
-  }
 }
 
 /** A line dropped for its length, in a stream of line chunks. */
@@ -203,21 +186,6 @@ export function lineBlocksFromStream(stream: Readable, options: LineChunkSourceO
 const NEWLINE = 10;
 const FINAL_NEWLINE = Buffer.from('\n');
 
-/** Text of a run of whole lines (bytes): latin1 when it is all ASCII (the usual case, and much faster), else UTF-8. */
-export function decodeLines(bytes: Uint8Array): string {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  return buffer.toString(isAscii(bytes) ? 'latin1' : 'utf8');
-}
-
-/**
- * A block whose memory can be handed to another thread: the block itself
- * when it is the whole of its buffer (lineBlocksFromStream's are, unless
- * small enough to share Node's buffer pool), else a copy.
- */
-export function transferableBytes(block: Uint8Array): Uint8Array {
-  return block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : new Uint8Array(block);
-}
-
 /** lineBlocksFromStream with each run of lines decoded to text. */
 export function lineChunksFromStream(stream: Readable, options: LineChunkSourceOptions): Observable<LineChunk> {
   return lineBlocksFromStream(stream, options).pipe(map((block) => (block instanceof Uint8Array ? decodeLines(block) : block)));
@@ -283,20 +251,6 @@ export class Diagnostics {
   }
 }
 
-const lentBytes = new WeakMap<Uint8Array, () => void>();
-
-/**
- * Marks output bytes as lent: `onWritten` is called once the writer
- * (BatchedWriter.writeBytes) has written them all out, so their producer can
- * fill the memory again — fresh memory for every chunk costs page faults and
- * garbage collections. Bytes never written (a consumer that keeps them, a
- * reader gone) are simply never given back.
- */
-export function lend(bytes: Uint8Array, onWritten: () => void): Uint8Array {
-  lentBytes.set(bytes, onWritten);
-  return bytes;
-}
-
 /**
  * Batches output lines into few large writes. A batch goes out when it
  * reaches `maxBatchBytes` or at the next turn of the event loop, so a live
@@ -336,7 +290,7 @@ export class BatchedWriter {
   writeBytes(chunk: Uint8Array): void {
     if (this.closedByReader) return;
     this.flush();
-    this.send(chunk, lentBytes.get(chunk));
+    this.send(chunk, lenderOf(chunk));
   }
 
   /** Writes whatever is queued now. */

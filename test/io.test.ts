@@ -4,7 +4,8 @@ import { createReadStream } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { lastValueFrom, take, toArray } from 'rxjs';
-import { BatchedWriter, lend, lineChunksFromStream, linesFromStream, type LineChunk } from '../src/io.js';
+import { BatchedWriter, lineChunksFromStream, linesFromStream, type LineChunk } from '../src/io.js';
+import { lend } from '../src/lines.js';
 
 function chunksOf(pieces: Array<string | Buffer>, maxLineBytes?: number): Promise<LineChunk[]> {
   return lastValueFrom(lineChunksFromStream(Readable.from(pieces.map((p) => Buffer.from(p))), { name: 'in', maxLineBytes }).pipe(toArray()));

@@ -1,6 +1,7 @@
 import { Observable, takeWhile, type OperatorFunction } from 'rxjs';
 import type { TraceRecord } from '../event.js';
-import { DEFAULT_MAX_LINE_BYTES, decodeLines, transferableBytes, type FlowControl, type LineBlock } from '../io.js';
+import { DEFAULT_MAX_LINE_BYTES, type FlowControl, type LineBlock } from '../io.js';
+import { decodeLines, transferableBytes } from '../lines.js';
 import { ParseAssembler, type RecycledMemory, type ScannedBlock, type ScanOptions } from '../parallel/parseBlocks.js';
 import type { ParsePool } from '../parallel/parsePool.js';
 import { StraceParser } from '../strace/parser.js';
@@ -74,7 +75,7 @@ export interface ParseStraceToNdjsonOptions extends ParseStraceOptions {
   pool?: ParsePool;
   /** Paused while the workers have enough blocks to do (the flow of the chunks' source). */
   flow?: FlowControl;
-  /** Bytes parsed on this thread before blocks go to the pool (default 4 Mi): small inputs never start workers. */
+  /** Bytes parsed on this thread before blocks go to the pool (default SEQUENTIAL_PARSE_BYTES): small inputs never start workers. */
   sequentialBytes?: number;
   /** Bytes of lines handed to a worker at a time (default 1 Mi, what a read from a file brings): smaller reads are gathered. */
   blockBytes?: number;
@@ -93,13 +94,16 @@ export interface ParseStraceToNdjsonOptions extends ParseStraceOptions {
  * lineBlocksFromStream(stream, { name }).pipe(parseStraceToNdjson({ date: '2026-11-27', normalize: false }))
  * // '24951 brk(NULL) = 0x56302b793000\n…' → <Buffer '{"pid":24951,"name":"brk",…}\n…'>
  */
+/** What parseStraceToNdjson parses on its own thread before it hands blocks to a pool. */
+export const SEQUENTIAL_PARSE_BYTES = 4 * 1024 * 1024;
+
 /** How long smaller reads wait to be handed out together. */
 const BATCH_WAIT_MS = 10;
 
 export function parseStraceToNdjson(options: ParseStraceToNdjsonOptions): OperatorFunction<LineBlock, Uint8Array> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const scanOptions: ScanOptions = { date: options.date, start: options.start, normalize: options.normalize, maxLineBytes };
-  const sequentialBytes = options.sequentialBytes ?? 4 * 1024 * 1024;
+  const sequentialBytes = options.sequentialBytes ?? SEQUENTIAL_PARSE_BYTES;
   const blockBytes = options.blockBytes ?? 1024 * 1024;
   return (chunks) =>
     new Observable<Uint8Array>((subscriber) => {

@@ -9,7 +9,8 @@
 import { availableParallelism } from 'node:os';
 import { Observable, Subscription, map, takeUntil } from 'rxjs';
 import { StracectlError } from '../errors.js';
-import { DEFAULT_MAX_LINE_BYTES, lineBlocksFromInputs, transferableBytes, type LineBlock, type PipelineContext } from '../io.js';
+import { DEFAULT_MAX_LINE_BYTES, lineBlocksFromInputs, type LineBlock, type PipelineContext } from '../io.js';
+import { transferableBytes } from '../lines.js';
 import type { FilterEventsOptions } from '../operators/filterEvents.js';
 import type { BlockRequest, BlockResult } from './protocol.js';
 import { startWorker } from './workers.js';

@@ -18,7 +18,7 @@
  */
 
 import type { TraceRecord } from '../event.js';
-import { forEachLine, lend } from '../io.js';
+import { forEachLine, lend } from '../lines.js';
 import { eventJsonHead, eventJsonTail, normalizedNaming, normalizedRecordToJson, parsedRecordToJson, RAW_LINE_END } from '../strace/json.js';
 import { newScannedLine, scanStraceLine } from '../strace/line.js';
 import { PrebuiltStamp, SELF_PID_CALLS, StraceParser, type PrebuiltLine, type StraceParserOptions } from '../strace/parser.js';
@@ -29,10 +29,17 @@ const OP_SKIP = 0; // count: lines that are blank or strace's chatter
 const OP_TEXT = 1; // (none): the next line of `lines`, for the parser to read
 const OP_OVERSIZED = 2; // length: a line over the length cap
 const OP_EVENT = 3; // stampKind | day << 2, prefixPid, stamp, guessedPid, timeStart, end: a plain syscall line written to `bytes`
+const OP_ENTRY_TEXT = 4; // (3 unused): an `<unfinished ...>` line that found no resumed half in the block, read like OP_TEXT
+const OP_ENTRY = 5; // stampKind, prefixPid, stamp: an `<unfinished ...>` line whose resumed half is written as OP_RESUMED
+const OP_RESUMED = 6; // as OP_EVENT, with the day of the entry's time: the event of a resumed line and its entry half
+
+/** How many numbers each op takes in `ops`, code included. */
+const OP_LENGTH = [2, 1, 2, 7, 4, 4, 7];
 
 const INT32_MAX = 0x7fffffff;
 const DAY_PREFIX_LENGTH = 11;
 const STAMP_KIND_BITS = 2;
+const STAMP_KIND_MASK = (1 << STAMP_KIND_BITS) - 1;
 /** `{"pid":` */
 const PID_KEY_LENGTH = 7;
 /** Output buffers kept to fill again once written: a few cover the chunks a writer has in flight. */
@@ -65,9 +72,38 @@ export interface ScannedBlock {
   lines: string[];
 }
 
-/** Worker half: a block of whole lines → ScannedBlock. No state is kept from one block to the next. */
+/**
+ * The `<unfinished ...>` line of a pid that may find its `<... resumed>` line
+ * further in the block: the pair is then written as one event.
+ */
+interface PendingEntry {
+  /** Its op (OP_ENTRY_TEXT until the pair is found) and its place in `lines`. */
+  op: number;
+  line: number;
+  name: string;
+  args: string;
+  stampKind: number;
+  stamp: number;
+  time: string;
+}
+
+/**
+ * Worker half: a block of whole lines → ScannedBlock. No state is kept from one block to the next.
+ *
+ * An `<unfinished ...>` / `<... resumed>` pair of one prefixed pid within the
+ * block is written as one event (OP_ENTRY, OP_RESUMED) when no line between
+ * them could change which call the resumed line completes for the parser: an
+ * unprefixed line (its pid may be that one), an exit, an attach or detach,
+ * the `-c` table, another entry or resumed line of that pid. Anything else
+ * about the pair is the parser's, as for any line: its time, an earlier open
+ * call of the pid, events held back.
+ */
 export class BlockScanner {
   private readonly scanned = newScannedLine();
+  /** Read by readStamp: the line's stamp kind (PrebuiltStamp | day << 2), its operand and the time to write. */
+  private stampKind = 0;
+  private stamp = 0;
+  private time = '';
 
   constructor(private readonly options: ScanOptions) {}
 
@@ -79,6 +115,7 @@ export class BlockScanner {
     const s = this.scanned;
     // Midnights are counted from the block's first line, -r sums not at all: the parser puts both right.
     const clock = new TraceClock(this.options);
+    const entries = new Map<number, PendingEntry>();
     let skipped = 0;
     const flushSkipped = (): void => {
       if (skipped > 0) out.op2(OP_SKIP, skipped);
@@ -88,6 +125,18 @@ export class BlockScanner {
       flushSkipped();
       out.op1(OP_TEXT);
       lines.push(line);
+    };
+    const writeEvent = (op: number, pid: number, name: string, args: string, time: string): void => {
+      flushSkipped();
+      const naming = normalize ? normalizedNaming(name) : undefined;
+      const guessedPid = pid >= 0 ? pid : hint.pid;
+      const timeStart = out.text(eventJsonHead(guessedPid, naming === undefined ? name : naming.name, args, s.ret, s.latencyNs, s.error));
+      out.text(time);
+      let lineEnd = naming === undefined ? RAW_LINE_END : naming.lineEnd;
+      // A -y decoration of the result is rare: that line's end is put together here.
+      if (s.retPath !== '') lineEnd = eventJsonTail(s.retPath, undefined, (naming === undefined ? '}' : naming.tail) + '\n');
+      const end = out.text(lineEnd);
+      out.opEvent(op, this.stampKind, pid, this.stamp, guessedPid, timeStart, end);
     };
 
     forEachLine(
@@ -100,32 +149,40 @@ export class BlockScanner {
           skipped++;
           return;
         }
-        if (kind !== 'syscall' || s.ret === '?' || s.pid > INT32_MAX || (s.pid < 0 && SELF_PID_CALLS.has(s.name))) return asText(line);
-        let stampKind: number = PrebuiltStamp.FIXED;
-        let stamp = 0;
-        let time = clock.startIso;
-        if (s.stampKind === 'clock') {
-          stampKind = PrebuiltStamp.CLOCK;
-          stamp = TraceClock.secondOfDay(line, s.stampStart);
-          time = clock.read(line, 'clock', s.stampStart, s.stampEnd);
-          stampKind |= clock.day << STAMP_KIND_BITS;
-        } else if (s.stampKind === 'seconds') {
-          stamp = TraceClock.relativeMicros(line, s.stampStart, s.stampEnd);
-          if (stamp > INT32_MAX) return asText(line);
-          if (stamp >= 0) stampKind = PrebuiltStamp.RELATIVE;
-          else time = clock.read(line, 'seconds', s.stampStart, s.stampEnd);
+        const pid = s.pid;
+        if (kind === 'syscall') {
+          if (pid < 0 && entries.size > 0) entries.clear();
+          if (s.ret === '?' || pid > INT32_MAX || (pid < 0 && SELF_PID_CALLS.has(s.name)) || !this.readStamp(line, clock)) return asText(line);
+          return writeEvent(OP_EVENT, pid, s.name, s.args, this.time);
         }
-        flushSkipped();
-        const guessedPid = s.pid >= 0 ? s.pid : hint.pid;
-        const naming = normalize ? normalizedNaming(s.name) : undefined;
-        const head = eventJsonHead(guessedPid, naming === undefined ? s.name : naming.name, s.args, s.ret, s.latencyNs, s.error);
-        const timeStart = out.text(head);
-        out.text(time);
-        let lineEnd = naming === undefined ? RAW_LINE_END : naming.lineEnd;
-        // A -y decoration of the result is rare: that line's end is put together here.
-        if (s.retPath !== '') lineEnd = eventJsonTail(s.retPath, undefined, (naming === undefined ? '}' : naming.tail) + '\n');
-        const end = out.text(lineEnd);
-        out.opEvent(stampKind, s.pid, stamp, guessedPid, timeStart, end);
+        if (pid < 0 || kind === 'exit' || kind === 'attached' || kind === 'detached' || kind === 'summary') {
+          entries.clear();
+          return asText(line);
+        }
+        if (kind === 'unfinished') {
+          entries.delete(pid);
+          if (pid > INT32_MAX || !this.readStamp(line, clock)) return asText(line);
+          flushSkipped();
+          const op = out.op4(OP_ENTRY_TEXT, 0, 0, 0);
+          entries.set(pid, { op, line: lines.length, name: s.name, args: s.args, stampKind: this.stampKind, stamp: this.stamp, time: this.time });
+          lines.push(line);
+          return;
+        }
+        if (kind === 'resumed') {
+          const entry = entries.get(pid);
+          if (entry === undefined) return asText(line);
+          entries.delete(pid);
+          if (entry.name !== s.name || s.ret === '?' || !this.readStamp(line, clock) || (this.stampKind & STAMP_KIND_MASK) !== (entry.stampKind & STAMP_KIND_MASK)) {
+            return asText(line);
+          }
+          out.setOp4(entry.op, OP_ENTRY, entry.stampKind & STAMP_KIND_MASK, pid, entry.stamp);
+          lines[entry.line] = '';
+          // The event of the pair has the entry's time: the day written is the entry's, the stamp read the resumed line's.
+          this.stampKind = entry.stampKind;
+          return writeEvent(OP_RESUMED, pid, s.name, entry.args + s.args, entry.time);
+        }
+        // Signals and invalid lines leave every call as it was.
+        asText(line);
       },
       (length) => {
         flushSkipped();
@@ -134,6 +191,32 @@ export class BlockScanner {
     );
     flushSkipped();
     return { ...out.finish(), lines };
+  }
+
+  /**
+   * Reads the stamp of the scanned line for an event written here: its kind,
+   * what the parser needs of it and the time to write (its own, or a guess the
+   * parser patches). False when it cannot be carried in an op.
+   */
+  private readStamp(line: string, clock: TraceClock): boolean {
+    const s = this.scanned;
+    let stampKind: number = PrebuiltStamp.FIXED;
+    let stamp = 0;
+    let time = clock.startIso;
+    if (s.stampKind === 'clock') {
+      stamp = TraceClock.secondOfDay(line, s.stampStart);
+      time = clock.read(line, 'clock', s.stampStart, s.stampEnd);
+      stampKind = PrebuiltStamp.CLOCK | (clock.day << STAMP_KIND_BITS);
+    } else if (s.stampKind === 'seconds') {
+      stamp = TraceClock.relativeMicros(line, s.stampStart, s.stampEnd);
+      if (stamp > INT32_MAX) return false;
+      if (stamp >= 0) stampKind = PrebuiltStamp.RELATIVE;
+      else time = clock.read(line, 'seconds', s.stampStart, s.stampEnd);
+    }
+    this.stampKind = stampKind;
+    this.stamp = stamp;
+    this.time = time;
+    return true;
   }
 }
 
@@ -148,7 +231,7 @@ class BlockWriter {
   private batch = '';
   private ops: Int32Array;
   private opCount = 0;
-  /** Index in ops of the first OP_EVENT of the batch. */
+  /** Index in ops of the first event (OP_EVENT, OP_RESUMED) of the batch. */
   private batchFirstOp = -1;
 
   constructor(inputLength: number, recycled?: RecycledMemory) {
@@ -175,12 +258,30 @@ class BlockWriter {
     this.ops[this.opCount++] = operand;
   }
 
-  opEvent(stampKind: number, prefixPid: number, stamp: number, guessedPid: number, timeStart: number, end: number): void {
+  /** Appends a 4-number op; returns where it is, for setOp4. */
+  op4(code: number, a: number, b: number, c: number): number {
+    this.reserve(4);
+    const at = this.opCount;
+    this.setOp4(at, code, a, b, c);
+    this.opCount = at + 4;
+    return at;
+  }
+
+  setOp4(at: number, code: number, a: number, b: number, c: number): void {
+    const ops = this.ops;
+    ops[at] = code;
+    ops[at + 1] = a;
+    ops[at + 2] = b;
+    ops[at + 3] = c;
+  }
+
+  /** OP_EVENT or OP_RESUMED. */
+  opEvent(code: number, stampKind: number, prefixPid: number, stamp: number, guessedPid: number, timeStart: number, end: number): void {
     this.reserve(7);
     const ops = this.ops;
     let n = this.opCount;
     if (this.batchFirstOp === -1) this.batchFirstOp = n;
-    ops[n++] = OP_EVENT;
+    ops[n++] = code;
     ops[n++] = stampKind;
     ops[n++] = prefixPid;
     ops[n++] = stamp;
@@ -230,14 +331,10 @@ class BlockWriter {
       chars = at;
       return base + bytes;
     };
-    for (let i = this.batchFirstOp; i < this.opCount; ) {
-      const code = ops[i];
-      if (code === OP_EVENT) {
+    for (let i = this.batchFirstOp; i < this.opCount; i += OP_LENGTH[ops[i]!]!) {
+      if (ops[i] === OP_EVENT || ops[i] === OP_RESUMED) {
         ops[i + 5] = toBytes(ops[i + 5]!);
         ops[i + 6] = toBytes(ops[i + 6]!);
-        i += 7;
-      } else {
-        i += code === OP_TEXT ? 1 : 2;
       }
     }
   }
@@ -291,6 +388,8 @@ export class ParseAssembler {
   private runEnd = 0;
   /** The last prebuilt event written (to tell whether the parser kept hold of one). */
   private written: PrebuiltEvent | undefined;
+  /** The entry halves (OP_ENTRY) whose resumed half (OP_RESUMED, the same prefix pid) is still to come. */
+  private readonly entries = new Map<number, PrebuiltLine>();
 
   constructor(options: AssemblerOptions) {
     this.toJson = options.normalize ? normalizedRecordToJson : parsedRecordToJson;
@@ -334,8 +433,10 @@ export class ParseAssembler {
     // One event object serves line after line until the parser holds one back (pid not known yet).
     let spare: PrebuiltEvent | undefined;
     for (let i = 0; i < ops.length; ) {
-      switch (ops[i]) {
-        case OP_EVENT: {
+      const code = ops[i];
+      switch (code) {
+        case OP_EVENT:
+        case OP_RESUMED: {
           const event = spare ?? new PrebuiltEvent();
           const kindAndDay = ops[i + 1]!;
           event.stampKind = (kindAndDay & ((1 << STAMP_KIND_BITS) - 1)) as PrebuiltStamp;
@@ -348,9 +449,24 @@ export class ParseAssembler {
           event.timeStart = ops[i + 5]!;
           event.end = start = ops[i + 6]!;
           this.written = undefined;
-          parser.pushPrebuilt(event);
+          if (code === OP_EVENT) {
+            parser.pushPrebuilt(event);
+          } else {
+            const entry = this.entries.get(event.pid)!;
+            this.entries.delete(event.pid);
+            parser.pushPrebuiltResumed(event, entry);
+          }
           spare = this.written === event ? event : undefined;
           i += 7;
+          break;
+        }
+        case OP_ENTRY: {
+          const entry: PrebuiltLine = { stampKind: ops[i + 1] as PrebuiltStamp, pid: ops[i + 2]!, stamp: ops[i + 3]!, time: 0 };
+          // Keyed by the prefix pid, which the resumed half has too; the parser turns `pid` into the event's.
+          this.entries.set(entry.pid, entry);
+          parser.pushPrebuiltEntry(entry);
+          line++;
+          i += 4;
           break;
         }
         case OP_SKIP:
@@ -358,8 +474,9 @@ export class ParseAssembler {
           i += 2;
           break;
         case OP_TEXT:
+        case OP_ENTRY_TEXT:
           parser.push(lines[line++]!);
-          i += 1;
+          i += OP_LENGTH[code]!;
           break;
         default:
           this.pushOversized(ops[i + 1]!);

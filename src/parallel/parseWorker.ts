@@ -1,6 +1,6 @@
 /** Worker side of the parallel `parse`: scans the blocks it is sent (BlockScanner) and sends them back. */
 import { parentPort } from 'node:worker_threads';
-import { decodeLines } from '../io.js';
+import { decodeLines } from '../lines.js';
 import { BlockScanner } from './parseBlocks.js';
 import type { ScanReply, ScanRequest } from './parsePool.js';
 

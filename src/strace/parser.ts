@@ -230,15 +230,50 @@ export class StraceParser<Extra extends { pid: number } = never> {
   pushPrebuilt(line: Extra & PrebuiltLine): void {
     this.lineNumber++;
     if (this.inSummary) return;
+    this.readPrebuiltStamp(line);
+    const pid = this.pidOf(line.pid);
+    line.pid = pid;
+    this.output(line, pid === UNKNOWN);
+  }
+
+  /**
+   * Takes the `<unfinished ...>` line of a prefixed pid, scanned elsewhere,
+   * whose `<... resumed>` line comes as pushPrebuiltResumed with no line in
+   * between that could make it complete another call (an unprefixed line,
+   * an exit, another line of that pid…): what push does with the line, but
+   * the call is not kept open, as the pair is already known.
+   */
+  pushPrebuiltEntry(line: PrebuiltLine): void {
+    this.lineNumber++;
+    if (this.inSummary) return;
+    this.readPrebuiltStamp(line);
+    const pid = this.pidOf(line.pid);
+    line.pid = pid;
+    const previous = this.open.get(pid);
+    if (previous !== undefined) {
+      this.open.delete(pid);
+      this.emitUnfinished(previous);
+    }
+  }
+
+  /** Takes the resumed line of a pushPrebuiltEntry: the record is emitted as the event of the pair, with the entry's time. */
+  pushPrebuiltResumed(line: Extra & PrebuiltLine, entry: PrebuiltLine): void {
+    this.lineNumber++;
+    if (this.inSummary) return;
+    this.readPrebuiltStamp(line);
+    line.time = entry.time;
+    line.pid = this.pidOf(line.pid);
+    this.output(line, false);
+  }
+
+  /** A prebuilt line's stamp, read as push reads every stamp (-r sums, midnights); its time goes in `time`. */
+  private readPrebuiltStamp(line: PrebuiltLine): void {
     if (line.stampKind === PrebuiltStamp.CLOCK) {
       this.clock.advanceDay(line.stamp);
       line.time = this.clock.day;
     } else if (line.stampKind === PrebuiltStamp.RELATIVE) {
       line.time = this.clock.addRelativeMicros(line.stamp);
     }
-    const pid = this.pidOf(line.pid);
-    line.pid = pid;
-    this.output(line, pid === UNKNOWN);
   }
 
   /** Counts lines that are neither data nor errors (blank, strace's own messages) without reading them. */

@@ -217,6 +217,68 @@ describe('BlockScanner + ParseAssembler', () => {
     assert.ok(events.some((l) => l.includes('"name":"read"') && l.includes('"unfinished":true')));
   });
 
+  it('pairs within a block are written by the scanner, unless a line between them could change which call the resumed line completes', () => {
+    const pairs = [
+      '7 18:00:00.000001 read(0,  <unfinished ...>',
+      '8 18:00:00.000002 brk(NULL) = 0x1',
+      '7 18:00:00.000003 <... read resumed>"x", 1) = 1 <0.000002>',
+      // An earlier call of the pid still open: the parser emits it unfinished when the next entry comes.
+      '9 18:00:00.000004 wait4(-1,  <unfinished ...>',
+      '9 18:00:00.000005 poll([{fd=3, events=POLLIN}], 1, -1 <unfinished ...>',
+      '9 18:00:00.000006 <... poll resumed>) = 1 ([{fd=3, revents=POLLIN}]) <0.000002>',
+      // Midnight between the entry and its resumed line: the event has the entry's day.
+      '7 23:59:59.999999 openat(AT_FDCWD, "/x", O_RDONLY <unfinished ...>',
+      '8 00:00:00.000001 brk(NULL) = 0x2',
+      '7 00:00:00.000002 <... openat resumed>) = 3</x> <0.000003>',
+    ];
+    const broken = [
+      '12 01:00:00 brk(NULL) = 0x1',
+      '13 01:00:00 brk(NULL) = 0x2',
+      // Unprefixed lines may be any pid's; so may the resumed half be.
+      '7 01:00:00 read(0,  <unfinished ...>',
+      '01:00:01 brk(NULL) = 0x3',
+      '7 01:00:02 <... read resumed>"x", 1) = 1',
+      '7 01:00:03 read(0,  <unfinished ...>',
+      '01:00:04 <... read resumed>"y", 1) = 1',
+      '7 01:00:04 <... read resumed>"y2", 1) = 1',
+      // An exit, the same pid again, a resumed line of another name or with `= ?`.
+      '10 01:00:05 nanosleep({tv_sec=1, tv_nsec=0},  <unfinished ...>',
+      '10 01:00:06 +++ killed by SIGKILL +++',
+      '10 01:00:07 <... nanosleep resumed>NULL) = 0',
+      '11 01:00:08 read(0,  <unfinished ...>',
+      '11 01:00:09 <... write resumed>) = 1',
+      '11 01:00:10 <... read resumed>"z", 1) = 1',
+      '12 01:00:11 exit_group(0 <unfinished ...>',
+      '12 01:00:12 <... exit_group resumed>) = ?',
+      // 12 is gone: unprefixed lines are 13's now.
+      '01:00:12 brk(NULL) = 0x4',
+      '13 01:00:13 read(0,  <unfinished ...>',
+      '13 01:00:14 read(4,  <unfinished ...>',
+      '13 01:00:15 <... read resumed>"w", 1) = 1',
+      // The -c table: nothing after it counts, and the entry before it is still emitted unfinished.
+      '14 01:00:16 read(0,  <unfinished ...>',
+      '% time     seconds  usecs/call     calls    errors syscall',
+      '14 01:00:17 <... read resumed>"v", 1) = 1',
+    ];
+    const relative = ['7      0.000010 read(0,  <unfinished ...>', '8      0.000020 brk(NULL) = 0x1', '7      0.000030 <... read resumed>"x", 1) = 1'];
+    const held = ['brk(NULL) = 0x0', ...relative, 'getpid() = 8'];
+    // An unprefixed getpid teaching a pid whose entry is pending: an open call of unknown pid becomes that pid's, or not.
+    const taught = ['read(0,  <unfinished ...>', '7 write(1, "x", 1 <unfinished ...>', '7 exit_group(0) = ?', 'getpid() = 7', '7 <... write resumed>) = 1'];
+    for (const lines of [pairs, broken, [...pairs, ...broken], relative, held, taught]) {
+      const text = lines.join('\n');
+      for (const n of [1, 2, 3, 1000]) {
+        assertSame(text, every(n, text), { normalize: true, meta: true });
+        assertSame(text, every(n, text), {}, wrongGuesses);
+      }
+    }
+    // The pairs are really the scanner's: none of their lines goes to the parser as text.
+    const scanned = new BlockScanner({ date: '2026-11-27', normalize: false, maxLineBytes: 4096 }).scan(pairs.join('\n'), { pid: 0 });
+    assert.deepEqual(scanned.lines.filter((line) => line !== ''), [pairs[3]]);
+    const out = oneThread(pairs.join('\n')).out;
+    assert.match(out, /"name":"openat","args":"AT_FDCWD, \\"\/x\\", O_RDONLY","ret":"3",.*"timestamp":"2026-11-27T23:59:59\.999999Z","ret_path":"\/x"/);
+    assert.match(out, /"name":"wait4",.*"unfinished":true/);
+  });
+
   it('a chunk taken is not written over before a BatchedWriter wrote it out; its memory is filled again after', async () => {
     const assembler = assemblerFor({}, []);
     const lines = traces.find((t) => t.name === 'perl_socketpair_fork.txt')!.text.split(/(?<=\n)/);
