@@ -19,7 +19,7 @@
 
 import type { TraceRecord } from '../event.js';
 import { forEachLine, lend } from '../lines.js';
-import { eventJsonHead, eventJsonTail, normalizedNaming, normalizedRecordToJson, parsedRecordToJson, RAW_LINE_END } from '../strace/json.js';
+import { eventJsonHead, eventJsonTail, nameField, normalizedNaming, normalizedRecordToJson, parsedRecordToJson, RAW_LINE_END } from '../strace/json.js';
 import { newScannedLine, scanStraceLine } from '../strace/line.js';
 import { PrebuiltStamp, SELF_PID_CALLS, StraceParser, type PrebuiltLine, type StraceParserOptions } from '../strace/parser.js';
 import { TraceClock, writeIsoTime, type TraceClockOptions } from '../strace/timestamps.js';
@@ -130,7 +130,7 @@ export class BlockScanner {
       flushSkipped();
       const naming = normalize ? normalizedNaming(name) : undefined;
       const guessedPid = pid >= 0 ? pid : hint.pid;
-      const timeStart = out.text(eventJsonHead(guessedPid, naming === undefined ? name : naming.name, args, s.ret, s.latencyNs, s.error));
+      const timeStart = out.text(eventJsonHead(guessedPid, naming === undefined ? nameField(name) : naming.field, args, s.ret, s.latencyNs, s.error));
       out.text(time);
       let lineEnd = naming === undefined ? RAW_LINE_END : naming.lineEnd;
       // A -y decoration of the result is rare: that line's end is put together here.

@@ -24,7 +24,8 @@ import { canonicalName, categoryOf } from '../kb/aliases.js';
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function quote(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : '"' + text + '"';
+  // A quote certainly needs escaping (strace's strings always have them): no regex for those.
+  return text.indexOf('"') !== -1 || NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : '"' + text + '"';
 }
 
 /** One record of `parseStrace()` (+ `normalize()`) as a JSON line, without the newline. */
@@ -35,7 +36,7 @@ export function parsedRecordToJson(record: TraceRecord): string {
   const { category, raw_name } = e;
   if (raw_name !== undefined) tail = ',"raw_name":"' + (raw_name as string) + '"' + tail;
   if (category !== undefined) tail = ',"category":"' + (category as string) + '"' + tail;
-  return eventJsonHead(e.pid, e.name, e.args, e.ret, e.latency_ns, e.error) + e.timestamp + eventJsonTail(e.ret_path as string | undefined, e.unfinished as boolean | undefined, tail);
+  return eventJsonHead(e.pid, nameField(e.name), e.args, e.ret, e.latency_ns, e.error) + e.timestamp + eventJsonTail(e.ret_path as string | undefined, e.unfinished as boolean | undefined, tail);
 }
 
 /**
@@ -48,19 +49,35 @@ export function normalizedRecordToJson(record: TraceRecord): string {
   if (record.type !== undefined) return JSON.stringify(record);
   const e = record as ParsedEvent;
   const names = normalizedNaming(e.name);
-  return eventJsonHead(e.pid, names.name, e.args, e.ret, e.latency_ns, e.error) + e.timestamp + eventJsonTail(e.ret_path as string | undefined, e.unfinished as boolean | undefined, names.tail);
+  return eventJsonHead(e.pid, names.field, e.args, e.ret, e.latency_ns, e.error) + e.timestamp + eventJsonTail(e.ret_path as string | undefined, e.unfinished as boolean | undefined, names.tail);
 }
 
 export type ParsedEvent = Record<string, unknown> & { pid: number; latency_ns: number; name: string; args: string; ret: string; error: string; timestamp: string };
 
 /**
  * An event's JSON up to its timestamp's value (`{"pid":…,"timestamp":"`),
- * written with `name`. The time stamp is left out so that a line can be
- * written before its time is known (the parallel `parse`).
+ * with the name as `nameField` gives it (callers that write many events of one
+ * name keep that). The time stamp is left out so that a line can be written
+ * before its time is known (the parallel `parse`).
  */
-export function eventJsonHead(pid: number, name: string, args: string, ret: string, latencyNs: number, error: string): string {
-  return '{"pid":' + pid + ',"name":"' + name + '","args":' + quote(args) + ',"ret":"' + ret + '","latency_ns":' + latencyNs + ',"error":"' + error + '","timestamp":"';
+export function eventJsonHead(pid: number, nameJson: string, args: string, ret: string, latencyNs: number, error: string): string {
+  // Fewer, longer pieces: each + is a string of its own to allocate, then to walk when the line is written out.
+  if (pid !== lastPid) {
+    lastPid = pid;
+    pidHead = '{"pid":' + pid + ',"name":"';
+  }
+  return pidHead + nameJson + quote(args) + ',"ret":"' + ret + '","latency_ns":' + latencyNs + (error === '' ? NO_ERROR : ',"error":"' + error + '","timestamp":"');
 }
+
+/** `name` as eventJsonHead takes it: the name's JSON value without its opening quote, up to the value of args. */
+export function nameField(name: string): string {
+  return name + '","args":';
+}
+
+/** The head of the last pid's events (a trace's pid changes seldom from one line to the next). */
+let lastPid = -1;
+let pidHead = '{"pid":-1,"name":"';
+const NO_ERROR = ',"error":"","timestamp":"';
 
 /** An event's JSON after its timestamp's value: the closing quote, ret_path, unfinished, then `tail` (fields and the closing brace). */
 export function eventJsonTail(retPath: string | undefined, unfinished: boolean | undefined, tail: string): string {
@@ -73,6 +90,8 @@ export function eventJsonTail(retPath: string | undefined, unfinished: boolean |
 /** A raw name's canonical name and the JSON of the fields normalize() adds. */
 export interface NormalizedNaming {
   name: string;
+  /** nameField(name), for eventJsonHead. */
+  field: string;
   /** The fields, closing brace included. */
   tail: string;
   /** The end of an event line without ret_path or unfinished: the timestamp's closing quote, `tail` and the newline. */
@@ -93,7 +112,7 @@ function learnName(rawName: string): NormalizedNaming {
   const name = canonicalName(rawName);
   let tail = ',"category":"' + categoryOf(name) + '"';
   if (name !== rawName) tail += ',"raw_name":"' + rawName + '"';
-  const names = { name, tail: tail + '}', lineEnd: '"' + tail + '}\n' };
+  const names = { name, field: nameField(name), tail: tail + '}', lineEnd: '"' + tail + '}\n' };
   // Names are word characters from the trace: a hostile one could hold millions of distinct ones.
   if (normalizedNames.size >= 4096) normalizedNames.clear();
   normalizedNames.set(rawName, names);
