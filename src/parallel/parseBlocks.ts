@@ -236,8 +236,9 @@ class BlockWriter {
 
   constructor(inputLength: number, recycled?: RecycledMemory) {
     const size = Math.max(64 * 1024, inputLength * 3);
-    // Fresh memory costs a page fault per 4 KiB on first touch: the buffers of a block done with are reused.
-    this.bytes = recycled !== undefined && recycled.bytes.byteLength >= size ? Buffer.from(recycled.bytes) : Buffer.allocUnsafeSlow(size);
+    // Fresh memory costs a page fault per 4 KiB on first touch: the buffers of a block done with are reused,
+    // and made with room over, as blocks differ by a line or so (else half of them would not fit the last one's).
+    this.bytes = recycled !== undefined && recycled.bytes.byteLength >= size ? Buffer.from(recycled.bytes) : Buffer.allocUnsafeSlow(size + (size >> 3));
     this.ops = recycled !== undefined ? new Int32Array(recycled.ops) : new Int32Array(4096);
   }
 
