@@ -11,13 +11,24 @@ import { isAscii } from 'node:buffer';
  * line longer than `maxLineBytes` instead. `stopped` is asked before each line.
  */
 export function forEachLine(lines: string, maxLineBytes: number, onLine: (line: string) => void, onOversized: (length: number) => void, stopped?: () => boolean): void {
+  forEachLineAt(lines, maxLineBytes, (start, end) => onLine(lines.slice(start, end)), onOversized, stopped);
+}
+
+/** forEachLine giving where each line is in `lines` ([start, end)) rather than a string of it. */
+export function forEachLineAt(
+  lines: string,
+  maxLineBytes: number,
+  onLine: (start: number, end: number) => void,
+  onOversized: (length: number) => void,
+  stopped?: () => boolean,
+): void {
   const length = lines.length;
   let start = 0;
   while (start < length && stopped?.() !== true) {
     let end = lines.indexOf('\n', start);
     if (end === -1) end = length;
     if (end - start > maxLineBytes) onOversized(end - start);
-    else onLine(lines.slice(start, end > start && lines.charCodeAt(end - 1) === 13 ? end - 1 : end));
+    else onLine(start, end > start && lines.charCodeAt(end - 1) === 13 ? end - 1 : end);
     start = end + 1;
   }
 }

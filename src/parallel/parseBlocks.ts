@@ -18,9 +18,9 @@
  */
 
 import type { TraceRecord } from '../event.js';
-import { forEachLine, lend } from '../lines.js';
+import { forEachLine, forEachLineAt, lend } from '../lines.js';
 import { eventJsonHead, eventJsonTail, nameField, normalizedNaming, normalizedRecordToJson, parsedRecordToJson, RAW_LINE_END } from '../strace/json.js';
-import { newScannedLine, scanStraceLine } from '../strace/line.js';
+import { newScannedLine, scanStraceRange } from '../strace/line.js';
 import { PrebuiltStamp, SELF_PID_CALLS, StraceParser, type PrebuiltLine, type StraceParserOptions } from '../strace/parser.js';
 import { TraceClock, writeIsoTime, type TraceClockOptions } from '../strace/timestamps.js';
 
@@ -121,10 +121,10 @@ export class BlockScanner {
       if (skipped > 0) out.op2(OP_SKIP, skipped);
       skipped = 0;
     };
-    const asText = (line: string): void => {
+    const asText = (start: number, end: number): void => {
       flushSkipped();
       out.op1(OP_TEXT);
-      lines.push(line);
+      lines.push(text.slice(start, end));
     };
     const writeEvent = (op: number, pid: number, name: string, args: string, time: string): void => {
       flushSkipped();
@@ -139,11 +139,11 @@ export class BlockScanner {
       out.opEvent(op, this.stampKind, pid, this.stamp, guessedPid, timeStart, end);
     };
 
-    forEachLine(
+    forEachLineAt(
       text,
       maxLineBytes,
-      (line) => {
-        scanStraceLine(line, s);
+      (start, end) => {
+        scanStraceRange(text, start, end, s);
         const kind = s.kind;
         if (kind === 'blank' || kind === 'info') {
           skipped++;
@@ -152,28 +152,28 @@ export class BlockScanner {
         const pid = s.pid;
         if (kind === 'syscall') {
           if (pid < 0 && entries.size > 0) entries.clear();
-          if (s.ret === '?' || pid > INT32_MAX || (pid < 0 && SELF_PID_CALLS.has(s.name)) || !this.readStamp(line, clock)) return asText(line);
+          if (s.ret === '?' || pid > INT32_MAX || (pid < 0 && SELF_PID_CALLS.has(s.name)) || !this.readStamp(text, clock)) return asText(start, end);
           return writeEvent(OP_EVENT, pid, s.name, s.args, this.time);
         }
         if (pid < 0 || kind === 'exit' || kind === 'attached' || kind === 'detached' || kind === 'summary') {
           entries.clear();
-          return asText(line);
+          return asText(start, end);
         }
         if (kind === 'unfinished') {
           entries.delete(pid);
-          if (pid > INT32_MAX || !this.readStamp(line, clock)) return asText(line);
+          if (pid > INT32_MAX || !this.readStamp(text, clock)) return asText(start, end);
           flushSkipped();
           const op = out.op4(OP_ENTRY_TEXT, 0, 0, 0);
           entries.set(pid, { op, line: lines.length, name: s.name, args: s.args, stampKind: this.stampKind, stamp: this.stamp, time: this.time });
-          lines.push(line);
+          lines.push(text.slice(start, end));
           return;
         }
         if (kind === 'resumed') {
           const entry = entries.get(pid);
-          if (entry === undefined) return asText(line);
+          if (entry === undefined) return asText(start, end);
           entries.delete(pid);
-          if (entry.name !== s.name || s.ret === '?' || !this.readStamp(line, clock) || (this.stampKind & STAMP_KIND_MASK) !== (entry.stampKind & STAMP_KIND_MASK)) {
-            return asText(line);
+          if (entry.name !== s.name || s.ret === '?' || !this.readStamp(text, clock) || (this.stampKind & STAMP_KIND_MASK) !== (entry.stampKind & STAMP_KIND_MASK)) {
+            return asText(start, end);
           }
           out.setOp4(entry.op, OP_ENTRY, entry.stampKind & STAMP_KIND_MASK, pid, entry.stamp);
           lines[entry.line] = '';
@@ -182,7 +182,7 @@ export class BlockScanner {
           return writeEvent(OP_RESUMED, pid, s.name, entry.args + s.args, entry.time);
         }
         // Signals and invalid lines leave every call as it was.
-        asText(line);
+        asText(start, end);
       },
       (length) => {
         flushSkipped();
@@ -194,24 +194,24 @@ export class BlockScanner {
   }
 
   /**
-   * Reads the stamp of the scanned line for an event written here: its kind,
+   * Reads the stamp of the line just scanned (in `text`) for an event written here: its kind,
    * what the parser needs of it and the time to write (its own, or a guess the
    * parser patches). False when it cannot be carried in an op.
    */
-  private readStamp(line: string, clock: TraceClock): boolean {
+  private readStamp(text: string, clock: TraceClock): boolean {
     const s = this.scanned;
     let stampKind: number = PrebuiltStamp.FIXED;
     let stamp = 0;
     let time = clock.startIso;
     if (s.stampKind === 'clock') {
-      stamp = TraceClock.secondOfDay(line, s.stampStart);
-      time = clock.read(line, 'clock', s.stampStart, s.stampEnd);
+      stamp = TraceClock.secondOfDay(text, s.stampStart);
+      time = clock.read(text, 'clock', s.stampStart, s.stampEnd);
       stampKind = PrebuiltStamp.CLOCK | (clock.day << STAMP_KIND_BITS);
     } else if (s.stampKind === 'seconds') {
-      stamp = TraceClock.relativeMicros(line, s.stampStart, s.stampEnd);
+      stamp = TraceClock.relativeMicros(text, s.stampStart, s.stampEnd);
       if (stamp > INT32_MAX) return false;
       if (stamp >= 0) stampKind = PrebuiltStamp.RELATIVE;
-      else time = clock.read(line, 'seconds', s.stampStart, s.stampEnd);
+      else time = clock.read(text, 'seconds', s.stampStart, s.stampEnd);
     }
     this.stampKind = stampKind;
     this.stamp = stamp;

@@ -333,11 +333,10 @@ function readResult(line: string, from: number, end: number, out: ScannedLine): 
  * recognise). Sets args and the result fields; false when no candidate reads
  * as a result.
  */
-function readCall(line: string, argsStart: number, out: ScannedLine): boolean {
-  const len = line.length;
+function readCall(line: string, argsStart: number, lineEnd: number, out: ScannedLine): boolean {
   out.latencyNs = 0;
-  const resultEnd = latencySuffix(line, argsStart, len, out);
-  const end = resultEnd === -1 ? len : resultEnd;
+  const resultEnd = latencySuffix(line, argsStart, lineEnd, out);
+  const end = resultEnd === -1 ? lineEnd : resultEnd;
   const close = findArgsEnd(line, argsStart, end);
   if (close >= 0 && readResult(line, close + 1, end, out)) {
     out.args = line.slice(argsStart, close);
@@ -372,147 +371,157 @@ function readInt(line: string, start: number, end: number): number {
 
 /** Scans one line (without its newline) into `out`. */
 export function scanStraceLine(line: string, out: ScannedLine): void {
-  const len = line.length;
+  scanStraceRange(line, 0, line.length, out);
+}
+
+/**
+ * Scans the line at text[lineStart, lineEnd) (without its newline) into
+ * `out`, as scanStraceLine would that line on its own: no character past it
+ * is read but the one at lineEnd (its line end, which matches nothing the
+ * scanner looks for). Positions in `out` are in `text`. The lines of a block
+ * are scanned in place this way, without a string for each.
+ */
+export function scanStraceRange(text: string, lineStart: number, lineEnd: number, out: ScannedLine): void {
   out.pid = -1;
   out.stampKind = 'none';
   out.retPath = '';
-  let i = skipSpaces(line, 0, len);
-  if (i === len) {
+  let i = skipSpaces(text, lineStart, lineEnd);
+  if (i === lineEnd) {
     out.kind = 'blank';
     return;
   }
 
   // Prefix: `[pid N] ` or `N ` (digits then a space; a stamp has `:` or `.` after its digits).
-  let c = line.charCodeAt(i);
-  if (c === LBRACKET && line.startsWith('[pid', i)) {
-    let j = skipSpaces(line, i + 4, len);
+  let c = text.charCodeAt(i);
+  if (c === LBRACKET && text.startsWith('[pid', i)) {
+    let j = skipSpaces(text, i + 4, lineEnd);
     const start = j;
-    while (j < len && isDigit(line.charCodeAt(j))) j++;
-    if (j === start || j - start > 10 || line.charCodeAt(j) !== RBRACKET) return invalid(out, 'malformed [pid N] prefix');
-    out.pid = readInt(line, start, j);
-    i = skipSpaces(line, j + 1, len);
+    while (j < lineEnd && isDigit(text.charCodeAt(j))) j++;
+    if (j === start || j - start > 10 || text.charCodeAt(j) !== RBRACKET) return invalid(out, 'malformed [pid N] prefix');
+    out.pid = readInt(text, start, j);
+    i = skipSpaces(text, j + 1, lineEnd);
   } else if (isDigit(c)) {
     let j = i;
-    while (j < len && isDigit(line.charCodeAt(j))) j++;
-    if (j < len && line.charCodeAt(j) === SPACE && j - i <= 10) {
-      out.pid = readInt(line, i, j);
-      i = skipSpaces(line, j, len);
+    while (j < lineEnd && isDigit(text.charCodeAt(j))) j++;
+    if (j < lineEnd && text.charCodeAt(j) === SPACE && j - i <= 10) {
+      out.pid = readInt(text, i, j);
+      i = skipSpaces(text, j, lineEnd);
     }
   }
 
   // Time stamp.
-  c = line.charCodeAt(i);
+  c = text.charCodeAt(i);
   if (isDigit(c)) {
     const start = i;
-    while (i < len && isDigit(line.charCodeAt(i))) i++;
-    const sep = line.charCodeAt(i);
+    while (i < lineEnd && isDigit(text.charCodeAt(i))) i++;
+    const sep = text.charCodeAt(i);
     if (sep === COLON) {
       // HH:MM:SS[.f+]
       if (
         i - start !== 2 ||
-        i + 6 > len ||
-        !isDigit(line.charCodeAt(i + 1)) ||
-        !isDigit(line.charCodeAt(i + 2)) ||
-        line.charCodeAt(i + 3) !== COLON ||
-        !isDigit(line.charCodeAt(i + 4)) ||
-        !isDigit(line.charCodeAt(i + 5))
+        i + 6 > lineEnd ||
+        !isDigit(text.charCodeAt(i + 1)) ||
+        !isDigit(text.charCodeAt(i + 2)) ||
+        text.charCodeAt(i + 3) !== COLON ||
+        !isDigit(text.charCodeAt(i + 4)) ||
+        !isDigit(text.charCodeAt(i + 5))
       ) {
         return invalid(out, 'malformed time stamp');
       }
       i += 6;
-      if (line.charCodeAt(i) === DOT) {
+      if (text.charCodeAt(i) === DOT) {
         i++;
         const f = i;
-        while (i < len && isDigit(line.charCodeAt(i))) i++;
+        while (i < lineEnd && isDigit(text.charCodeAt(i))) i++;
         if (i === f) return invalid(out, 'malformed time stamp');
       }
       out.stampKind = 'clock';
     } else if (sep === DOT) {
       i++;
       const f = i;
-      while (i < len && isDigit(line.charCodeAt(i))) i++;
+      while (i < lineEnd && isDigit(text.charCodeAt(i))) i++;
       if (i === f) return invalid(out, 'malformed time stamp');
       out.stampKind = 'seconds';
     } else {
       return invalid(out, 'not a strace line');
     }
-    if (i >= len || line.charCodeAt(i) !== SPACE) return invalid(out, 'nothing after the time stamp');
+    if (i >= lineEnd || text.charCodeAt(i) !== SPACE) return invalid(out, 'nothing after the time stamp');
     out.stampStart = start;
     out.stampEnd = i;
-    i = skipSpaces(line, i, len);
-    c = line.charCodeAt(i);
+    i = skipSpaces(text, i, lineEnd);
+    c = text.charCodeAt(i);
   }
 
   // -i (`[00007f…] `) and -n (`[  0] `) columns.
   if (c === LBRACKET) {
     let j = i + 1;
-    while (j < len && (isHexDigit(line.charCodeAt(j)) || line.charCodeAt(j) === SPACE || line.charCodeAt(j) === 120)) j++;
-    if (j < len && line.charCodeAt(j) === RBRACKET && line.charCodeAt(j + 1) === SPACE) {
-      i = skipSpaces(line, j + 1, len);
-      c = line.charCodeAt(i);
+    while (j < lineEnd && (isHexDigit(text.charCodeAt(j)) || text.charCodeAt(j) === SPACE || text.charCodeAt(j) === 120)) j++;
+    if (j < lineEnd && text.charCodeAt(j) === RBRACKET && text.charCodeAt(j + 1) === SPACE) {
+      i = skipSpaces(text, j + 1, lineEnd);
+      c = text.charCodeAt(i);
     }
   }
 
   // A syscall: name(…
   if (isWordChar(c)) {
     let j = i;
-    while (j < len && isWordChar(line.charCodeAt(j))) j++;
-    if (j < len && line.charCodeAt(j) === LPAREN) {
-      out.name = line.slice(i, j);
+    while (j < lineEnd && isWordChar(text.charCodeAt(j))) j++;
+    if (j < lineEnd && text.charCodeAt(j) === LPAREN) {
+      out.name = text.slice(i, j);
       const argsStart = j + 1;
-      // `...>` ends an unfinished line; test that char first, endsWith is a call.
-      if (line.charCodeAt(len - 2) === DOT && line.endsWith(UNFINISHED)) {
-        let headEnd = len - UNFINISHED.length;
-        if (headEnd > argsStart && line.charCodeAt(headEnd - 1) === SPACE) headEnd--;
+      // `...>` ends an unfinished line; test that char first, startsWith is a call.
+      if (text.charCodeAt(lineEnd - 2) === DOT && lineEnd - UNFINISHED.length >= lineStart && text.startsWith(UNFINISHED, lineEnd - UNFINISHED.length)) {
+        let headEnd = lineEnd - UNFINISHED.length;
+        if (headEnd > argsStart && text.charCodeAt(headEnd - 1) === SPACE) headEnd--;
         if (headEnd < argsStart) headEnd = argsStart;
-        if (findArgsEnd(line, argsStart, headEnd) === -1) {
+        if (findArgsEnd(text, argsStart, headEnd) === -1) {
           out.kind = 'unfinished';
-          out.args = line.slice(argsStart, headEnd);
+          out.args = text.slice(argsStart, headEnd);
           return;
         }
       }
-      if (readCall(line, argsStart, out)) {
+      if (readCall(text, argsStart, lineEnd, out)) {
         out.kind = 'syscall';
         return;
       }
       return invalid(out, `no result found for ${out.name}()`);
     }
-    if (c === 115 /* s */ && line.startsWith('strace: ', i)) return scanStraceMessage(line, i + 8, out);
+    if (c === 115 /* s */ && text.startsWith('strace: ', i)) return scanStraceMessage(text, i + 8, lineEnd, out);
     return invalid(out, 'not a strace line');
   }
 
-  if (c === LT && line.startsWith('<... ', i)) {
+  if (c === LT && text.startsWith('<... ', i)) {
     const nameStart = i + 5;
     let j = nameStart;
-    while (j < len && isWordChar(line.charCodeAt(j))) j++;
-    if (j === nameStart || !line.startsWith(' resumed>', j)) return invalid(out, 'malformed <... resumed> line');
-    out.name = line.slice(nameStart, j);
+    while (j < lineEnd && isWordChar(text.charCodeAt(j))) j++;
+    if (j === nameStart || !text.startsWith(' resumed>', j)) return invalid(out, 'malformed <... resumed> line');
+    out.name = text.slice(nameStart, j);
     let argsStart = j + 9;
     // strace < 5 marked a call cut short by an exit this way: `<... futex resumed> <unfinished ...>) = ?`.
-    if (line.startsWith(' ' + UNFINISHED, argsStart)) argsStart += UNFINISHED.length + 1;
-    if (readCall(line, argsStart, out)) {
+    if (text.startsWith(' ' + UNFINISHED, argsStart)) argsStart += UNFINISHED.length + 1;
+    if (readCall(text, argsStart, lineEnd, out)) {
       out.kind = 'resumed';
       return;
     }
     return invalid(out, `no result found for resumed ${out.name}()`);
   }
 
-  if (c === MINUS && line.startsWith('--- ', i)) {
-    let end = len;
-    if (line.endsWith(' ---')) end = len - 4;
+  if (c === MINUS && text.startsWith('--- ', i)) {
+    let bodyEnd = lineEnd;
+    if (lineEnd - 4 >= lineStart && text.startsWith(' ---', lineEnd - 4)) bodyEnd = lineEnd - 4;
     const nameStart = i + 4;
     let j = nameStart;
-    while (j < end && line.charCodeAt(j) !== SPACE) j++;
+    while (j < bodyEnd && text.charCodeAt(j) !== SPACE) j++;
     out.kind = 'signal';
-    out.text = line.slice(nameStart, j);
-    out.detail = j < end ? line.slice(j + 1, end) : '';
+    out.text = text.slice(nameStart, j);
+    out.detail = j < bodyEnd ? text.slice(j + 1, bodyEnd) : '';
     return;
   }
 
-  if (c === 43 /* + */ && line.startsWith('+++ ', i)) {
-    let end = len;
-    if (line.endsWith(' +++')) end = len - 4;
-    const what = line.slice(i + 4, end);
+  if (c === 43 /* + */ && text.startsWith('+++ ', i)) {
+    let bodyEnd = lineEnd;
+    if (lineEnd - 4 >= lineStart && text.startsWith(' +++', lineEnd - 4)) bodyEnd = lineEnd - 4;
+    const what = text.slice(i + 4, bodyEnd);
     out.kind = 'exit';
     const space = what.indexOf(' ');
     out.text = space === -1 ? what : what.slice(0, space);
@@ -520,12 +529,12 @@ export function scanStraceLine(line: string, out: ScannedLine): void {
     return;
   }
 
-  if (c === GT && line.charCodeAt(i + 1) === SPACE) {
+  if (c === GT && text.charCodeAt(i + 1) === SPACE) {
     out.kind = 'info'; // a -k stack frame
     return;
   }
 
-  if (c === 37 /* % */ && line.startsWith('% time', i)) {
+  if (c === 37 /* % */ && text.startsWith('% time', i)) {
     out.kind = 'summary';
     return;
   }
@@ -534,12 +543,12 @@ export function scanStraceLine(line: string, out: ScannedLine): void {
 }
 
 /** `strace: Process N attached`, `strace: Process N detached`, anything else strace says. */
-function scanStraceMessage(line: string, i: number, out: ScannedLine): void {
+function scanStraceMessage(line: string, i: number, end: number, out: ScannedLine): void {
   out.kind = 'info';
   if (!line.startsWith('Process ', i)) return;
   let j = i + 8;
   const start = j;
-  while (j < line.length && isDigit(line.charCodeAt(j))) j++;
+  while (j < end && isDigit(line.charCodeAt(j))) j++;
   if (j === start) return;
   const pid = readInt(line, start, j);
   if (line.startsWith(' attached', j)) {

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { SyscallEvent, TraceRecord } from '../../src/event.js';
+import { newScannedLine, scanStraceLine, scanStraceRange } from '../../src/strace/line.js';
 import { StraceParser, type StraceParserOptions } from '../../src/strace/parser.js';
 
 function parseAll(lines: string[], options: StraceParserOptions): { records: TraceRecord[]; invalid: string[] } {
@@ -208,6 +209,35 @@ describe('property: quoted data never breaks parsing', () => {
         assert.equal(e.pid, 4242);
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('property: a line scanned in place in its block', () => {
+  it('reads exactly as the line on its own, whatever lines are around it', () => {
+    const noNewline = (text: string): string => text.replace(/[\r\n]/g, ' ');
+    const anyLine = fc.oneof(
+      call.map((c) => render(c).lines[0]!),
+      call.map((c) => render(c).lines.at(-1)!),
+      trickyText.map(noNewline),
+      fc.constantFrom('', ' ', '--- SIGCHLD ---', '+++ exited with 0 +++', '% time', 'strace: Process 7 attached', 'x(', 'read(0, <unfinished ...>'),
+    );
+    const around = fc.oneof(trickyText.map(noNewline), anyLine);
+    fc.assert(
+      fc.property(anyLine, around, around, fc.constantFrom('\n', '\r\n'), (line, before, after, newline) => {
+        const alone = newScannedLine();
+        scanStraceLine(line, alone);
+        const text = before + newline + line + newline + after;
+        const start = before.length + newline.length;
+        const inPlace = newScannedLine();
+        // Positions are in `text`: compared as if in the line alone.
+        inPlace.stampStart = inPlace.stampEnd = start;
+        scanStraceRange(text, start, start + line.length, inPlace);
+        inPlace.stampStart -= start;
+        inPlace.stampEnd -= start;
+        assert.deepEqual(inPlace, alone, JSON.stringify(text));
+      }),
+      { numRuns: 3000 },
     );
   });
 });
