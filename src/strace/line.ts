@@ -379,7 +379,9 @@ export function scanStraceLine(line: string, out: ScannedLine): void {
  * `out`, as scanStraceLine would that line on its own: no character past it
  * is read but the one at lineEnd (its line end, which matches nothing the
  * scanner looks for). Positions in `out` are in `text`. The lines of a block
- * are scanned in place this way, without a string for each.
+ * are scanned in place this way, without a string for each; only the call
+ * (arguments and result) gets one, so that indexOf — which has no end — never
+ * runs past its line into the rest of the block.
  */
 export function scanStraceRange(text: string, lineStart: number, lineEnd: number, out: ScannedLine): void {
   out.pid = -1;
@@ -470,17 +472,19 @@ export function scanStraceRange(text: string, lineStart: number, lineEnd: number
       out.name = text.slice(i, j);
       const argsStart = j + 1;
       // `...>` ends an unfinished line; test that char first, startsWith is a call.
+      // The call (arguments and result) as a string of its own: native searches in it stop at the line's end.
+      const call = text.slice(argsStart, lineEnd);
       if (text.charCodeAt(lineEnd - 2) === DOT && lineEnd - UNFINISHED.length >= lineStart && text.startsWith(UNFINISHED, lineEnd - UNFINISHED.length)) {
-        let headEnd = lineEnd - UNFINISHED.length;
-        if (headEnd > argsStart && text.charCodeAt(headEnd - 1) === SPACE) headEnd--;
-        if (headEnd < argsStart) headEnd = argsStart;
-        if (findArgsEnd(text, argsStart, headEnd) === -1) {
+        let headEnd = call.length - UNFINISHED.length;
+        if (headEnd > 0 && call.charCodeAt(headEnd - 1) === SPACE) headEnd--;
+        if (headEnd < 0) headEnd = 0;
+        if (findArgsEnd(call, 0, headEnd) === -1) {
           out.kind = 'unfinished';
-          out.args = text.slice(argsStart, headEnd);
+          out.args = call.slice(0, headEnd);
           return;
         }
       }
-      if (readCall(text, argsStart, lineEnd, out)) {
+      if (readCall(call, 0, call.length, out)) {
         out.kind = 'syscall';
         return;
       }
@@ -499,7 +503,8 @@ export function scanStraceRange(text: string, lineStart: number, lineEnd: number
     let argsStart = j + 9;
     // strace < 5 marked a call cut short by an exit this way: `<... futex resumed> <unfinished ...>) = ?`.
     if (text.startsWith(' ' + UNFINISHED, argsStart)) argsStart += UNFINISHED.length + 1;
-    if (readCall(text, argsStart, lineEnd, out)) {
+    const call = text.slice(argsStart, lineEnd);
+    if (readCall(call, 0, call.length, out)) {
       out.kind = 'resumed';
       return;
     }
