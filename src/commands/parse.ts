@@ -92,6 +92,8 @@ export default class Parse extends StreamCommand {
             normalize: flags.normalize,
             maxLineBytes: DEFAULT_MAX_LINE_BYTES,
             pool,
+            // The workers are starting already for a big file (warmUp): they get its first block too.
+            sequentialBytes: name !== 'stdin' && sizeOf(name) > SEQUENTIAL_PARSE_BYTES ? 0 : undefined,
             flow: ctx.flow,
             onInvalidLine: (lineNumber, reason) => report(`${name}:${lineNumber}`, reason),
             onOversizedLine: (lineNumber, length) => report(`${name}:${lineNumber}`, `line too long (${length} characters)`),
