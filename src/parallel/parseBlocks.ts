@@ -5,14 +5,16 @@
  * for most lines it needs nothing from the lines before; pairing
  * `<unfinished ...>` with `<... resumed>`, the pid of unprefixed lines, -r
  * sums and midnights do. So a worker's BlockScanner scans a block of lines on
- * its own and writes the JSON of each plain syscall line with its best guess
- * of pid and time, and describes every line in `ops`. The main thread's
- * ParseAssembler replays the ops, in input order, through the one real
- * StraceParser: it decides each event's pid and time and sends the written
- * bytes on when the guess was right (patching -r and -t times in place; a
- * time is always 27 characters), and rewrites the pid otherwise. Every other
- * line (unfinished, resumed, `= ?`, signals, exits, strace messages, invalid
- * lines, getpid-like calls without a prefix) goes to the parser as text. The
+ * its own and writes the JSON of each plain syscall line — and of each
+ * unfinished/resumed pair it can tell is one (see BlockScanner) — with its
+ * best guess of pid and time, and describes every line in `ops`. The main
+ * thread's ParseAssembler replays the ops, in input order, through the one
+ * real StraceParser: it decides each event's pid and time and sends the
+ * written bytes on when the guess was right (patching -r and -t times in
+ * place; a time is always 27 characters), and rewrites the pid otherwise.
+ * Every other line (unfinished or resumed without its half, `= ?`, signals,
+ * exits, strace messages, invalid lines, getpid-like calls without a prefix)
+ * goes to the parser as text. The
  * output is byte for byte what the parser writes alone
  * (test/parallel/parseBlocks.test.ts splits every fixture everywhere).
  */

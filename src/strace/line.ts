@@ -327,33 +327,33 @@ function readResult(line: string, from: number, end: number, out: ScannedLine): 
 }
 
 /**
- * Finds the result of a finished call whose arguments start at `argsStart`:
- * forward scan first, then `) = ` candidates from the right (for brackets
- * the forward scan could not balance, e.g. in a decoration it did not
- * recognise). Sets args and the result fields; false when no candidate reads
- * as a result.
+ * Reads a finished call — its arguments and result, the text after `name(`,
+ * as a string of its own — forward scan first, then `) = ` candidates from
+ * the right (for brackets the forward scan could not balance, e.g. in a
+ * decoration it did not recognise). Sets args and the result fields; false
+ * when no candidate reads as a result.
  */
-function readCall(line: string, argsStart: number, lineEnd: number, out: ScannedLine): boolean {
+function readCall(call: string, out: ScannedLine): boolean {
   out.latencyNs = 0;
-  const resultEnd = latencySuffix(line, argsStart, lineEnd, out);
-  const end = resultEnd === -1 ? lineEnd : resultEnd;
-  const close = findArgsEnd(line, argsStart, end);
-  if (close >= 0 && readResult(line, close + 1, end, out)) {
-    out.args = line.slice(argsStart, close);
+  const resultEnd = latencySuffix(call, 0, call.length, out);
+  const end = resultEnd === -1 ? call.length : resultEnd;
+  const close = findArgsEnd(call, 0, end);
+  if (close >= 0 && readResult(call, close + 1, end, out)) {
+    out.args = call.slice(0, close);
     return true;
   }
   // strace always closes its strings: an open one means a cut or corrupted line, not something to salvage.
   if (close === -2) return false;
   // Fallback: the rightmost `)  = ` whose tail is a well-formed result.
-  let at = line.lastIndexOf(' = ', end);
-  while (at > argsStart) {
+  let at = call.lastIndexOf(' = ', end);
+  while (at > 0) {
     let p = at;
-    while (p > argsStart && line.charCodeAt(p - 1) === SPACE) p--;
-    if (p > argsStart && line.charCodeAt(p - 1) === RPAREN && readResult(line, p, end, out)) {
-      out.args = line.slice(argsStart, p - 1);
+    while (p > 0 && call.charCodeAt(p - 1) === SPACE) p--;
+    if (p > 0 && call.charCodeAt(p - 1) === RPAREN && readResult(call, p, end, out)) {
+      out.args = call.slice(0, p - 1);
       return true;
     }
-    at = line.lastIndexOf(' = ', at - 1);
+    at = call.lastIndexOf(' = ', at - 1);
   }
   return false;
 }
@@ -484,7 +484,7 @@ export function scanStraceRange(text: string, lineStart: number, lineEnd: number
           return;
         }
       }
-      if (readCall(call, 0, call.length, out)) {
+      if (readCall(call, out)) {
         out.kind = 'syscall';
         return;
       }
@@ -504,7 +504,7 @@ export function scanStraceRange(text: string, lineStart: number, lineEnd: number
     // strace < 5 marked a call cut short by an exit this way: `<... futex resumed> <unfinished ...>) = ?`.
     if (text.startsWith(' ' + UNFINISHED, argsStart)) argsStart += UNFINISHED.length + 1;
     const call = text.slice(argsStart, lineEnd);
-    if (readCall(call, 0, call.length, out)) {
+    if (readCall(call, out)) {
       out.kind = 'resumed';
       return;
     }
