@@ -61,13 +61,15 @@ export default class Parse extends StreamCommand {
     const strict = flags.strict;
     // Big inputs are scanned on worker threads; records never exist as lines in between.
     const pool = new ParsePool(parseWorkerCount());
+    // Files big enough for the workers: they start at once and get the first block too.
+    const bigFiles = new Set(files.filter((file) => file !== '-' && sizeOf(file) > SEQUENTIAL_PARSE_BYTES));
     if (pool.size > 0) {
       // The main thread then keeps a small heap (~10 MB) while every block's buffers pass through it, and
       // V8's default growing factor sized its old generation so tightly that it was marked and compacted
-      // every ~50 ms: 114 full collections in a 5M-line parse, 16 with this (bench/parse.ts, -0.5 s of CPU).
+      // every ~50 ms: 114 mark-compacts in a 5M-line parse (bench/parse.ts's file), 16 with this.
       // The flag is read whenever V8 sets its heap limits, so setting it now takes effect.
       setFlagsFromString('--heap-growing-percent=400');
-      if (files.some((file) => file !== '-' && sizeOf(file) > SEQUENTIAL_PARSE_BYTES)) pool.warmUp();
+      if (bigFiles.size > 0) pool.warmUp();
     }
 
     await this.runStream((ctx): Observable<Uint8Array> => {
@@ -92,8 +94,7 @@ export default class Parse extends StreamCommand {
             normalize: flags.normalize,
             maxLineBytes: DEFAULT_MAX_LINE_BYTES,
             pool,
-            // The workers are starting already for a big file (warmUp): they get its first block too.
-            sequentialBytes: name !== 'stdin' && sizeOf(name) > SEQUENTIAL_PARSE_BYTES ? 0 : undefined,
+            sequentialBytes: bigFiles.has(name) ? 0 : undefined,
             flow: ctx.flow,
             onInvalidLine: (lineNumber, reason) => report(`${name}:${lineNumber}`, reason),
             onOversizedLine: (lineNumber, length) => report(`${name}:${lineNumber}`, `line too long (${length} characters)`),

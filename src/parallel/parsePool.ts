@@ -57,8 +57,7 @@ export class ParsePool {
   /**
    * Starts the workers now rather than with the first block, for an input
    * known to be big enough for them: they start (about 40 ms) while this
-   * thread parses the first part itself. They keep the process alive only
-   * while a block is out.
+   * thread reads. They keep the process alive only while a block is out.
    */
   warmUp(): void {
     if (this.size === 0 || this.workers !== undefined) return;
