@@ -32,7 +32,7 @@ const OP_TEXT = 1; // (none): the next line of `lines`, for the parser to read
 const OP_OVERSIZED = 2; // length: a line over the length cap
 const OP_EVENT = 3; // stampKind | day << 2, prefixPid, stamp, guessedPid, timeStart, end: a plain syscall line written to `bytes`
 const OP_ENTRY_TEXT = 4; // (3 unused): an `<unfinished ...>` line that found no resumed half in the block, read like OP_TEXT
-const OP_ENTRY = 5; // stampKind, prefixPid, stamp: an `<unfinished ...>` line whose resumed half is written as OP_RESUMED
+const OP_ENTRY = 5; // stampKind, prefixPid, stamp: an `<unfinished ...>` line whose resumed half is written as OP_RESUMED (its place in `lines` left empty)
 const OP_RESUMED = 6; // as OP_EVENT, with the day of the entry's time: the event of a resumed line and its entry half
 
 /** How many numbers each op takes in `ops`, code included. */
@@ -442,7 +442,7 @@ export class ParseAssembler {
         case OP_RESUMED: {
           const event = spare ?? new PrebuiltEvent();
           const kindAndDay = ops[i + 1]!;
-          event.stampKind = (kindAndDay & ((1 << STAMP_KIND_BITS) - 1)) as PrebuiltStamp;
+          event.stampKind = (kindAndDay & STAMP_KIND_MASK) as PrebuiltStamp;
           event.writtenDay = kindAndDay >> STAMP_KIND_BITS;
           event.pid = ops[i + 2]!;
           event.stamp = ops[i + 3]!;

@@ -228,12 +228,7 @@ export class StraceParser<Extra extends { pid: number } = never> {
    * held) as the event of that line.
    */
   pushPrebuilt(line: Extra & PrebuiltLine): void {
-    this.lineNumber++;
-    if (this.inSummary) return;
-    this.readPrebuiltStamp(line);
-    const pid = this.pidOf(line.pid);
-    line.pid = pid;
-    this.output(line, pid === UNKNOWN);
+    if (this.readPrebuilt(line)) this.output(line, line.pid === UNKNOWN);
   }
 
   /**
@@ -244,36 +239,37 @@ export class StraceParser<Extra extends { pid: number } = never> {
    * the call is not kept open, as the pair is already known.
    */
   pushPrebuiltEntry(line: PrebuiltLine): void {
-    this.lineNumber++;
-    if (this.inSummary) return;
-    this.readPrebuiltStamp(line);
-    const pid = this.pidOf(line.pid);
-    line.pid = pid;
-    const previous = this.open.get(pid);
+    if (!this.readPrebuilt(line)) return;
+    const previous = this.open.get(line.pid);
     if (previous !== undefined) {
-      this.open.delete(pid);
+      this.open.delete(line.pid);
       this.emitUnfinished(previous);
     }
   }
 
   /** Takes the resumed line of a pushPrebuiltEntry: the record is emitted as the event of the pair, with the entry's time. */
   pushPrebuiltResumed(line: Extra & PrebuiltLine, entry: PrebuiltLine): void {
-    this.lineNumber++;
-    if (this.inSummary) return;
-    this.readPrebuiltStamp(line);
+    if (!this.readPrebuilt(line)) return;
     line.time = entry.time;
-    line.pid = this.pidOf(line.pid);
     this.output(line, false);
   }
 
-  /** A prebuilt line's stamp, read as push reads every stamp (-r sums, midnights); its time goes in `time`. */
-  private readPrebuiltStamp(line: PrebuiltLine): void {
+  /**
+   * What push does first with every line, for a prebuilt one: counts it,
+   * reads its stamp (-r sums, midnights; its time goes in `time`) and gives
+   * it its pid. False after the -c table, where lines are not read.
+   */
+  private readPrebuilt(line: PrebuiltLine): boolean {
+    this.lineNumber++;
+    if (this.inSummary) return false;
     if (line.stampKind === PrebuiltStamp.CLOCK) {
       this.clock.advanceDay(line.stamp);
       line.time = this.clock.day;
     } else if (line.stampKind === PrebuiltStamp.RELATIVE) {
       line.time = this.clock.addRelativeMicros(line.stamp);
     }
+    line.pid = this.pidOf(line.pid);
+    return true;
   }
 
   /** Counts lines that are neither data nor errors (blank, strace's own messages) without reading them. */
